@@ -11,7 +11,7 @@ $(BIN)/activate: pyproject.toml
 	touch $(BIN)/activate
 
 demo: $(BIN)/activate
-	$(BIN)/aks-netaudit scan --demo --profile all --output-dir report/ --allow-partial
+	$(BIN)/aks-netaudit scan --demo --profile all --output-dir report/
 
 test: $(BIN)/activate
 	$(BIN)/ruff check scanner reports rules tests
