@@ -1,0 +1,160 @@
+"""Command line: `aks-netaudit scan` runs collect → inventory → evaluate → report, then sets the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reports import FORMATS, build_report, write_reports
+from scanner import __version__, inventory
+from scanner.collect import offline
+from scanner.demo import demo_inputs
+from scanner.engine.evaluate import evaluate
+from scanner.engine.loader import PROFILES, load_pack, select
+from scanner.errors import InputError
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+VISIBILITY = [
+    "Only subnet-level NSGs are evaluated: NIC NSGs, Azure Virtual Network Manager security admin rules, "
+    "Azure Firewall and NVA rules are not.",
+    "Routes learned over BGP or ExpressRoute are not visible (supply them with the onprem_prefixes parameter).",
+    "The VirtualNetwork service tag holds each VNet's own address space; peered VNets and on-premises "
+    "ranges are not evaluated yet.",
+    "Role assignments count directly assigned principals only (group membership is not resolved).",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2, as DESIGN.md's exit codes ask."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{self.prog}: {message}")
+
+
+def _formats(value: str) -> list[str]:
+    chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown format {unknown[0] if unknown else value!r} (choose from {', '.join(FORMATS)})")
+    return chosen
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="aks-netaudit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"aks-netaudit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    scan = commands.add_parser("scan", help="audit clusters from Resource Graph rows and write reports")
+    source = scan.add_argument_group("input")
+    source.add_argument("--input", action="append", type=Path, default=[], metavar="FILE",
+                        help="Resource Graph rows: az graph query -o json output or a bare JSON array (repeatable)")
+    source.add_argument("--kube-input", action="append", default=[], metavar="CLUSTER=FILE",
+                        help="kubectl get ... -A -o json output for a cluster given by name or ARM id (repeatable)")
+    source.add_argument("--demo", action="store_true", help="audit the embedded demo tenant")
+    scan.add_argument("--profile", action="append", default=[], metavar="NAME",
+                      help=f"rule profile, repeatable: all, {', '.join(PROFILES)} (default baseline)")
+    scan.add_argument("--output-dir", type=Path, default=Path("report"), metavar="DIR")
+    scan.add_argument("--format", type=_formats, default=list(FORMATS), metavar="LIST",
+                      help="comma-separated report formats (default json,html)")
+    scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
+                      help="exit 1 on a fail or error finding at or above this severity")
+    scan.add_argument("--allow-partial", action="store_true",
+                      help="do not exit 1 when coverage is incomplete (a truncated input)")
+    return parser
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _coverage(snapshot, inv: inventory.Inventory) -> dict:
+    return {
+        "complete": not snapshot.errors,
+        "queries": snapshot.queries,
+        "errors": snapshot.errors,
+        "warnings": snapshot.warnings,
+        "clusters": len(inv.clusters),
+        "resources": inv.resource_counts,
+        "kubernetes": {"clusters": inv.kube_clusters},
+        "visibility": VISIBILITY,
+    }
+
+
+def gate(findings: list[dict], coverage: dict, fail_on: str | None, allow_partial: bool) -> int:
+    """DESIGN.md's exit code: 1 when the severity gate trips or coverage is incomplete, else 0."""
+    if not coverage["complete"] and not allow_partial:
+        return 1
+    if fail_on:
+        threshold = SEVERITIES.index(fail_on)
+        for finding in findings:
+            if finding["status"] in ("fail", "error") and SEVERITIES.index(finding["severity"]) <= threshold:
+                return 1
+    return 0
+
+
+def _print_summary(report: dict, paths: list[Path], out=sys.stdout) -> None:
+    summary = report["summary"]
+    scan = report["scan"]
+    print(f"aks-netaudit {report['tool']['version']}: {report['coverage']['clusters']} clusters, "
+          f"{scan['rules']} rules ({', '.join(scan['profiles'])}), {len(report['findings'])} findings", file=out)
+    print("  by status:   " + "  ".join(f"{k} {v}" for k, v in summary["by_status"].items() if v), file=out)
+    for severity in SEVERITIES:
+        counts = summary["by_severity"][severity]
+        bad = {k: v for k, v in counts.items() if k in ("fail", "error") and v}
+        if bad:
+            print(f"  {severity:<9}    " + "  ".join(f"{k} {v}" for k, v in bad.items()), file=out)
+    coverage = report["coverage"]
+    if coverage["errors"]:
+        print(f"  coverage:    INCOMPLETE ({len(coverage['errors'])} problems)", file=out)
+        for problem in coverage["errors"]:
+            print(f"    - {problem['source']}: {problem['message']}", file=out)
+    else:
+        print("  coverage:    complete", file=out)
+    for warning in coverage["warnings"]:
+        print(f"    ! {warning['source']}: {warning['message']}", file=out)
+    for path in paths:
+        print(f"  report:      {path}", file=out)
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    started = _now()
+    profiles = args.profile or ["baseline"]
+    pack = load_pack()
+    rules = select(pack.rules, profiles)
+    inputs, kube_inputs, source = list(args.input), list(args.kube_input), "offline"
+    if args.demo:
+        demo_files, demo_kube = demo_inputs()
+        inputs, kube_inputs, source = inputs + demo_files, demo_kube + kube_inputs, "demo"
+    if not inputs:
+        raise InputError("aks-netaudit scan: give --input FILE (Resource Graph rows) or --demo")
+    snapshot = offline.load(inputs, kube_inputs, source=source)
+    inv = inventory.build(snapshot)
+    findings = [f.to_dict() for f in evaluate(rules, {"cluster": inv.views("cluster")})]
+    coverage = _coverage(snapshot, inv)
+    scan = {
+        "started": started,
+        "finished": _now(),
+        "collected": snapshot.collected,
+        "source": source,
+        "inputs": snapshot.inputs,
+        "scope": {"subscriptions": sorted({r.get("subscriptionId") for r in snapshot.rows if r.get("subscriptionId")})},
+        "cloud": "AzureCloud",
+        "profiles": profiles,
+        "rules": len(rules),
+        "rule_pack": {"version": pack.version, "sha256": pack.sha256},
+        "parameters": {},
+    }
+    report = build_report(findings, scan, coverage, __version__)
+    paths = write_reports(report, args.output_dir, args.format)
+    _print_summary(report, paths)
+    return gate(report["findings"], coverage, args.fail_on, args.allow_partial)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return run_scan(args)
+    except InputError as exc:
+        print(f"aks-netaudit: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2

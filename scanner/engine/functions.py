@@ -1,0 +1,155 @@
+"""The JMESPath functions rules may call: networking math, the NSG evaluator, three-valued logic.
+
+Rules are data (never `eval`), so everything a rule needs beyond navigation is registered here.
+Functions take and return plain JSON values and answer `null` for "cannot tell", which the
+engine turns into an `error` finding rather than a pass.
+"""
+
+from __future__ import annotations
+
+import jmespath
+import yaml
+from jmespath import functions
+
+from scanner import netmath, nsg
+
+ANY = {"types": []}
+
+
+def describe(decision: dict) -> str:
+    """One line a human can check in the portal: which NSG and rule decided, or why nobody could."""
+    if decision["verdict"] == "unknown":
+        return f"undecided: {decision.get('reason') or 'a rule could not be read'}"
+    verb = "denied" if decision["verdict"] == "deny" else "allowed"
+    if decision.get("rule") is None:
+        return f"{verb}: {decision.get('reason') or 'no NSG on the subnet'}"
+    partly = " (part of the flow)" if decision.get("partial") else ""
+    return f"{verb}{partly} by rule {decision['rule']} (priority {decision.get('priority')}) of NSG {decision.get('nsg')}"
+
+
+def _with_summary(decision: dict) -> dict:
+    return {**decision, "summary": describe(decision)}
+
+
+def _path_with_summary(path: dict) -> dict:
+    outbound, inbound = _with_summary(path["outbound"]), _with_summary(path["inbound"])
+    legs = f"outbound {outbound['summary']}; inbound {inbound['summary']}"
+    return {**path, "outbound": outbound, "inbound": inbound, "summary": f"{path['from']}: {legs}"}
+
+
+def _kleene_and(values: list) -> bool | None:
+    """False if any value is false (a definite failure wins), else null if any is unknown."""
+    if any(v is False for v in values):
+        return False
+    if any(v is None for v in values):
+        return None
+    return True
+
+
+class RuleFunctions(functions.Functions):
+    """Registered as `custom_functions`; JMESPath names are the method names without `_func_`."""
+
+    @functions.signature(ANY, ANY)
+    def _func_cidr_overlaps(self, a, b):
+        return netmath.cidr_overlaps(a, b)
+
+    @functions.signature(ANY, ANY)
+    def _func_cidr_contains(self, outer, inner):
+        return netmath.cidr_contains(outer, inner)
+
+    @functions.signature(ANY)
+    def _func_prefix_len(self, cidr):
+        return netmath.prefix_len(cidr)
+
+    @functions.signature(ANY)
+    def _func_cidr_size(self, cidr):
+        return netmath.cidr_size(cidr)
+
+    @functions.signature(ANY)
+    def _func_usable_addresses(self, cidr):
+        return netmath.usable_addresses(cidr)
+
+    @functions.signature(ANY, {"types": ["number"]})
+    def _func_nth_ip(self, cidr, n):
+        return netmath.nth_ip(cidr, int(n))
+
+    @functions.signature(ANY, ANY)
+    def _func_ip_in(self, ip, cidrs):
+        return netmath.ip_in(ip, cidrs)
+
+    @functions.signature(ANY, ANY)
+    def _func_cidrs_outside(self, cidrs, covering):
+        return netmath.cidrs_outside(cidrs or [], covering or [])
+
+    @functions.signature(ANY, {"types": ["string"]}, ANY, ANY, {"types": ["string"]}, ANY)
+    def _func_nsg_decide(self, subnet, direction, source, destination, protocol, ports):
+        return _with_summary(nsg.decide(subnet, direction, source, destination, protocol, ports))
+
+    @functions.signature(ANY, {"types": ["string"]}, ANY, ANY, {"types": ["string"]}, ANY)
+    def _func_nsg_allows(self, subnet, direction, source, destination, protocol, ports):
+        verdict = nsg.decide(subnet, direction, source, destination, protocol, ports)["verdict"]
+        return {"allow": True, "deny": False}.get(verdict)
+
+    @functions.signature(ANY, ANY, {"types": ["string"]}, ANY)
+    def _func_nsg_path(self, from_subnets, to_subnet, protocol, ports):
+        return [_path_with_summary(p) for p in nsg.path_decide(from_subnets or [], to_subnet, protocol, ports)]
+
+    @functions.signature(ANY)
+    def _func_nsg_has_custom_deny(self, subnet):
+        return nsg.has_custom_deny(subnet)
+
+    @functions.signature({"types": ["array"]})
+    def _func_allow_all(self, verdicts):
+        """Verdict strings → true (all allow), false (some deny), null (none deny, some unknown)."""
+        return _kleene_and([{"allow": True, "deny": False}.get(v) for v in verdicts])
+
+    @functions.signature({"types": ["array"]})
+    def _func_all_of(self, values):
+        return _kleene_and(values)
+
+    @functions.signature(ANY, ANY)
+    def _func_judge(self, failures, unknowns):
+        """A rule's verdict from what surely fails and what is undecided: a definite failure wins."""
+        if failures:
+            return False
+        return None if unknowns else True
+
+    @functions.signature({"types": ["array"]})
+    def _func_unique(self, values):
+        seen, result = set(), []
+        for value in values:
+            marker = repr(value)
+            if marker not in seen:
+                seen.add(marker)
+                result.append(value)
+        return result
+
+    @functions.signature(ANY)
+    def _func_lower(self, value):
+        return value.lower() if isinstance(value, str) else None
+
+    @functions.signature(ANY)
+    def _func_parse_yaml(self, text):
+        """A ConfigMap's embedded YAML (ip-masq-agent config); null when it is not readable YAML."""
+        if not isinstance(text, str):
+            return None
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            return None
+
+
+OPTIONS = jmespath.Options(custom_functions=RuleFunctions())
+
+
+def arity(name: str) -> tuple[int, bool] | None:
+    """(number of parameters, variadic) of a function rules may call, or None if there is none.
+
+    JMESPath only notices an unknown function when a row reaches it; the loader asks here so that a
+    misspelt function fails when the rule file is loaded, naming the file and field.
+    """
+    entry = RuleFunctions.FUNCTION_TABLE.get(name)
+    if entry is None:
+        return None
+    signature = entry["signature"]
+    return len(signature), any(arg.get("variadic") for arg in signature)
