@@ -37,7 +37,8 @@ def _formats(value: str) -> list[str]:
     chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown format {unknown[0] if unknown else value!r} (choose from {', '.join(FORMATS)})")
+        bad = unknown[0] if unknown else value
+        raise argparse.ArgumentTypeError(f"unknown format {bad!r} (choose from {', '.join(FORMATS)})")
     return chosen
 
 

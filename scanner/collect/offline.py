@@ -181,10 +181,11 @@ def resolve_cluster(ref: str, rows: list[dict]) -> str:
     else:
         matches = [r for r in clusters if str(r.get("name", "")).lower() == ref.lower()]
     if not matches:
-        raise InputError(f"--kube-input {ref}: no managed cluster with that {'id' if ref.startswith('/') else 'name'} in the input")
+        what = "id" if ref.startswith("/") else "name"
+        raise InputError(f"--kube-input {ref}: no managed cluster with that {what} in the input")
     if len(matches) > 1:
         ids = ", ".join(r["id"] for r in matches)
-        raise InputError(f"--kube-input {ref}: the name matches {len(matches)} clusters ({ids}); give the ARM id instead")
+        raise InputError(f"--kube-input {ref}: the name matches {len(matches)} clusters ({ids}); give the ARM id")
     return matches[0]["id"].lower()
 
 

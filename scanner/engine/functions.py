@@ -24,7 +24,8 @@ def describe(decision: dict) -> str:
     if decision.get("rule") is None:
         return f"{verb}: {decision.get('reason') or 'no NSG on the subnet'}"
     partly = " (part of the flow)" if decision.get("partial") else ""
-    return f"{verb}{partly} by rule {decision['rule']} (priority {decision.get('priority')}) of NSG {decision.get('nsg')}"
+    rule = f"rule {decision['rule']} (priority {decision.get('priority')})"
+    return f"{verb}{partly} by {rule} of NSG {decision.get('nsg')}"
 
 
 def _with_summary(decision: dict) -> dict:

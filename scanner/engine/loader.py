@@ -120,7 +120,8 @@ def _read_yaml(path: Path) -> dict:
 def load_rule(path: Path) -> Rule:
     doc = _read_yaml(path)
     when = tuple(
-        (_expression(path, f"when[{i}].test", item["test"]), item["reason"]) for i, item in enumerate(doc.get("when", []))
+        (_expression(path, f"when[{i}].test", item["test"]), item["reason"])
+        for i, item in enumerate(doc.get("when", []))
     )
     requires = tuple(
         (_expression(path, f"requires[{i}].test", item["test"]), item["missing"])
