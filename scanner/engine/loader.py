@@ -63,7 +63,8 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def _check_functions(node: dict, where: str) -> None:
+def _lint(node: dict) -> None:
+    """Mistakes JMESPath accepts but a rule never means: unknown functions, wrong arity, `!a.b`."""
     if node.get("type") == "function_expression":
         name = node["value"]
         known = arity(name)
@@ -73,15 +74,17 @@ def _check_functions(node: dict, where: str) -> None:
         given = len(node["children"])
         if given != count and not (variadic and given >= count - 1):
             raise ValueError(f"{name}() takes {count} arguments, {given} given")
+    if node.get("type") == "subexpression" and node["children"][0].get("type") == "not_expression":
+        raise ValueError("`!a.b` negates only `a` (JMESPath precedence); write `!(a.b)`")
     for child in node.get("children", []):
         if isinstance(child, dict):
-            _check_functions(child, where)
+            _lint(child)
 
 
 def _expression(path: Path, field: str, text: str):
     try:
         compiled = jmespath.compile(text)
-        _check_functions(compiled.parsed, field)
+        _lint(compiled.parsed)
         return compiled
     except (JMESPathError, ValueError) as exc:
         detail = str(exc).splitlines()[0]
@@ -92,7 +95,7 @@ def _template(path: Path, field: str, text: str) -> Template:
     try:
         template = Template.compile(text)
         for expression in template.expressions():
-            _check_functions(expression.parsed, field)
+            _lint(expression.parsed)
         return template
     except (JMESPathError, ValueError) as exc:
         detail = str(exc).splitlines()[0]
