@@ -14,6 +14,10 @@ from scanner.engine.functions import OPTIONS
 from scanner.engine.loader import Rule
 
 STATUSES = ("pass", "fail", "error", "not_applicable", "suppressed")
+MISSING_DATA_REMEDIATION = (
+    "Supply what the message names: add the missing resources' Resource Graph rows to --input (or the "
+    "cluster's kubectl output with --kube-input), then scan again."
+)
 
 
 def fingerprint(rule_id: str, resource_id: str) -> str:
@@ -76,7 +80,7 @@ def evaluate_rule(rule: Rule, view: dict) -> Finding:
             return finding("not_applicable", f"Not applicable: {reason}.", {"reason": reason})
     for expression, missing in rule.requires:
         if not _truthy(expression.search(context, options=OPTIONS)):
-            return finding("error", f"Cannot be decided: {missing}.", {"missing": missing})
+            return finding("error", f"Cannot be decided: {missing}.", {"missing": missing}, MISSING_DATA_REMEDIATION)
 
     facts: dict = {}
     context["facts"] = facts
@@ -100,7 +104,11 @@ def evaluate_rule(rule: Rule, view: dict) -> Finding:
             message = rule.message["error"].render(context)
         else:
             message = "Cannot be decided: " + ("; ".join(reasons) or "data the rule needs is missing") + "."
-    remediation = rule.remediation.render(context) if status in ("fail", "error") else ""
+    remediation = ""
+    if status == "fail":
+        remediation = rule.remediation.render(context)
+    elif status == "error":
+        remediation = MISSING_DATA_REMEDIATION
     return finding(status, message, evidence, remediation)
 
 
