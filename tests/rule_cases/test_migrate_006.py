@@ -11,7 +11,8 @@ RECONCILED = config_map("azure-ip-masq-agent-config-reconciled", {
 
 def stale(cidrs: list[str]) -> dict:
     listed = "".join(f"  - {c}\n" for c in cidrs)
-    return config_map("azure-ip-masq-agent-config", {"ip-masq-agent": f"nonMasqueradeCIDRs:\n{listed}masqLinkLocal: false\n"})
+    text = f"nonMasqueradeCIDRs:\n{listed}masqLinkLocal: false\n"
+    return config_map("azure-ip-masq-agent-config", {"ip-masq-agent": text})
 
 
 def run(objects: list[dict] | None, plugin: str = "kubenet"):
