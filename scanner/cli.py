@@ -94,11 +94,17 @@ def gate(findings: list[dict], coverage: dict, fail_on: str | None, allow_partia
     return 0
 
 
-def _print_summary(report: dict, paths: list[Path], out=sys.stdout) -> None:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _print_summary(report: dict, paths: list[Path]) -> None:
+    out = sys.stdout
     summary = report["summary"]
     scan = report["scan"]
-    print(f"aks-netaudit {report['tool']['version']}: {report['coverage']['clusters']} clusters, "
-          f"{scan['rules']} rules ({', '.join(scan['profiles'])}), {len(report['findings'])} findings", file=out)
+    print(f"aks-netaudit {report['tool']['version']}: {_plural(report['coverage']['clusters'], 'cluster')}, "
+          f"{_plural(scan['rules'], 'rule')} ({', '.join(scan['profiles'])}), "
+          f"{_plural(len(report['findings']), 'finding')}", file=out)
     print("  by status:   " + "  ".join(f"{k} {v}" for k, v in summary["by_status"].items() if v), file=out)
     for severity in SEVERITIES:
         counts = summary["by_severity"][severity]
@@ -107,7 +113,7 @@ def _print_summary(report: dict, paths: list[Path], out=sys.stdout) -> None:
             print(f"  {severity:<9}    " + "  ".join(f"{k} {v}" for k, v in bad.items()), file=out)
     coverage = report["coverage"]
     if coverage["errors"]:
-        print(f"  coverage:    INCOMPLETE ({len(coverage['errors'])} problems)", file=out)
+        print(f"  coverage:    INCOMPLETE ({_plural(len(coverage['errors']), 'problem')})", file=out)
         for problem in coverage["errors"]:
             print(f"    - {problem['source']}: {problem['message']}", file=out)
     else:

@@ -28,17 +28,14 @@ class Template:
         parts: list = []
         position = 0
         for match in _PLACEHOLDER.finditer(text):
-            parts.append(text[position : match.start()])
+            parts.append(_literal(text[position : match.start()]))
             token = match.group(0)
             if token in ("{{", "}}"):
                 parts.append(token[0])
             else:
                 parts.append(jmespath.compile(match.group(1).strip()))
             position = match.end()
-        parts.append(text[position:])
-        stray = [p for p in parts if isinstance(p, str) and ("{" in p or "}" in p)]
-        if stray:
-            raise ValueError(f"unbalanced brace in {stray[0]!r}")
+        parts.append(_literal(text[position:]))
         return cls(tuple(p for p in parts if p != ""))
 
     def expressions(self) -> list:
@@ -46,6 +43,12 @@ class Template:
 
     def render(self, context: dict) -> str:
         return "".join(p if isinstance(p, str) else _text(p.search(context, options=OPTIONS)) for p in self.parts)
+
+
+def _literal(text: str) -> str:
+    if "{" in text or "}" in text:
+        raise ValueError(f"unbalanced brace in {text!r} (write {{{{ or }}}} for a literal brace)")
+    return text
 
 
 def _text(value: object) -> str:
