@@ -29,6 +29,11 @@ def _props(row: dict | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _dict(value: object) -> dict:
+    """Rows are untrusted: a field that should be an object but is not reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
 def _lower(value: object) -> str | None:
     return value.lower() if isinstance(value, str) and value else None
 
@@ -93,11 +98,11 @@ def _cluster_subnet_refs(row: dict) -> list[tuple[str, str]]:
     """(role, subnet id) for every subnet a cluster names: node, pod and API server subnets."""
     props = _props(row)
     refs = []
-    for pool in _list(props.get("agentPoolProfiles")):
+    for pool in filter(None, map(_dict, _list(props.get("agentPoolProfiles")))):
         for role, field_name in (("node", "vnetSubnetID"), ("pod", "podSubnetID")):
             if isinstance(pool.get(field_name), str) and pool[field_name]:
                 refs.append((role, pool[field_name]))
-    api_subnet = (props.get("apiServerAccessProfile") or {}).get("subnetId")
+    api_subnet = _dict(props.get("apiServerAccessProfile")).get("subnetId")
     if isinstance(api_subnet, str) and api_subnet:
         refs.append(("apiserver", api_subnet))
     return refs
@@ -115,7 +120,7 @@ def _index(rows: list[dict]) -> _Indexes:
                     continue
                 subnet_id = subnet.get("id") or f"{row['id']}/subnets/{subnet.get('name', '')}"
                 idx.subnets[armid.key(subnet_id)] = (subnet, row)
-                table = (_props(subnet).get("routeTable") or {}).get("id")
+                table = _dict(_props(subnet).get("routeTable")).get("id")
                 if table:
                     idx.route_table_subnets[armid.key(table)].add(armid.key(subnet_id))
         elif kind == ROUTE_TABLE:
@@ -163,7 +168,7 @@ class _ViewBuilder:
         """Node resource groups of clusters outside the input that this subnet's IP configs point into."""
         foreign = []
         for config in _list(subnet_props.get("ipConfigurations")):
-            config_id = (config or {}).get("id") or ""
+            config_id = _dict(config).get("id") or ""
             group, sub = armid.resource_group_of(config_id), armid.subscription_of(config_id)
             if not group or not sub:
                 continue
@@ -246,18 +251,18 @@ class _ViewBuilder:
         subnet_json, vnet_row = entry if entry else ({}, None)
         vnet_id = vnet_row["id"] if vnet_row else armid.parent_of(subnet_id)
         vnet = self._ref(vnet_id, VNET)
-        vnet["addressPrefixes"] = _list((_props(vnet_row).get("addressSpace") or {}).get("addressPrefixes"))
+        vnet["addressPrefixes"] = _list(_dict(_props(vnet_row).get("addressSpace")).get("addressPrefixes"))
         props = _props(subnet_json)
         missing = []
         if not vnet["inScope"]:
             missing.append({"kind": "virtualNetwork", "id": vnet_id})
         elif entry is None:
             missing.append({"kind": "subnet", "id": subnet_id})
-        nsg_id = (props.get("networkSecurityGroup") or {}).get("id")
+        nsg_id = _dict(props.get("networkSecurityGroup")).get("id")
         nsg = self._nsg(nsg_id) if nsg_id else None
         if nsg and not nsg["inScope"]:
             missing.append({"kind": "networkSecurityGroup", "id": nsg_id})
-        table_id = (props.get("routeTable") or {}).get("id")
+        table_id = _dict(props.get("routeTable")).get("id")
         table = self.route_table(table_id, cluster) if table_id else None
         if table and not table["inScope"]:
             missing.append({"kind": "routeTable", "id": table_id})
@@ -299,19 +304,23 @@ class _ViewBuilder:
 
     def cluster(self, row: dict) -> dict:
         props = _props(row)
-        network = props.get("networkProfile") or {}
+        network = _dict(props.get("networkProfile"))
         pools = [p for p in _list(props.get("agentPoolProfiles")) if isinstance(p, dict)]
         family = plugin_family(network, pools)
         pod_cidrs = _list(network.get("podCidrs")) or ([network["podCidr"]] if network.get("podCidr") else [])
         tag_pod_cidrs = pod_cidrs if family in ("overlay", "kubenet") else []
 
         def subnets_of(field_name: str) -> list[dict]:
-            ids = dict.fromkeys(armid.key(p[field_name]) for p in pools if p.get(field_name))
-            first_spelling = {armid.key(p[field_name]): p[field_name] for p in reversed(pools) if p.get(field_name)}
-            return [self.subnet(first_spelling[k], row, tag_pod_cidrs) for k in ids]
+            """Distinct subnets of the pools, each under the spelling its first pool uses."""
+            spelled: dict[str, str] = {}
+            for pool in pools:
+                value = pool.get(field_name)
+                if isinstance(value, str) and value:
+                    spelled.setdefault(armid.key(value), value)
+            return [self.subnet(value, row, tag_pod_cidrs) for value in spelled.values()]
 
         node_subnets, pod_subnets = subnets_of("vnetSubnetID"), subnets_of("podSubnetID")
-        api = props.get("apiServerAccessProfile") or {}
+        api = _dict(props.get("apiServerAccessProfile"))
         api_subnet_id = api.get("subnetId") if isinstance(api.get("subnetId"), str) else ""
         api_subnet = self.subnet(api_subnet_id, row, tag_pod_cidrs) if api_subnet_id else None
         tables = {armid.key(s["routeTable"]["id"]): s["routeTable"] for s in node_subnets if s["routeTable"]}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine.evaluate import evaluate_rule, fingerprint
+from scanner.engine.evaluate import evaluate, evaluate_rule, fingerprint
 from scanner.engine.loader import load_pack, load_rule, select
 from scanner.engine.template import Template
 from scanner.errors import InputError
@@ -173,3 +173,10 @@ def test_a_passing_finding_carries_no_remediation(rule):
 def test_the_fingerprint_ignores_the_case_of_the_resource_id(rule):
     finding = evaluate_rule(rule, view())
     assert finding.to_dict()["fingerprint"] == fingerprint("TEST-001", view()["id"].upper())
+
+
+def test_a_type_error_on_unforeseen_data_is_that_findings_error_not_a_crash(tmp_path):
+    rule = load_rule(write_rule(tmp_path, VALID.replace("  value: size", "  value: length(size)")))
+    [finding] = evaluate([rule], {"cluster": [view(size=7)]})
+    assert finding.status == "error"
+    assert "could not be evaluated" in finding.message

@@ -161,3 +161,14 @@ def test_kubernetes_objects_are_split_by_kind():
 def test_resources_are_counted_by_lower_cased_type():
     inv = inventory.build(Snapshot(rows=[cluster_row("aks1"), *network()]))
     assert inv.resource_counts["microsoft.network/networksecuritygroups"] == 1
+
+
+def test_fields_of_the_wrong_json_type_read_as_absent_instead_of_crashing():
+    row = cluster_row("aks1", pools=[pool(subnet=NODES), None, "pool"], api_server="on")  # type: ignore[list-item]
+    row["properties"]["networkProfile"] = "kubenet"
+    vnet = network(nsg=NSG)[0]
+    vnet["properties"]["subnets"][0]["properties"]["routeTable"] = "rt1"
+    view = views([row, vnet])["aks1"]
+    assert view["plugin"]["family"] == "unknown"
+    assert view["apiServer"]["managedSubnet"] is True
+    assert view["nodeSubnets"][0]["routeTable"] is None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from jmespath.exceptions import JMESPathError
+
 from scanner.engine.functions import OPTIONS
 from scanner.engine.loader import Rule
 
@@ -112,10 +114,16 @@ def evaluate_rule(rule: Rule, view: dict) -> Finding:
     return finding(status, message, evidence, remediation)
 
 
+def _guarded(rule: Rule, view: dict) -> Finding:
+    """A row shape no rule author foresaw (JMESPath's type errors) is that finding's `error`, not a crash."""
+    try:
+        return evaluate_rule(rule, view)
+    except JMESPathError as exc:
+        reason = f"the rule could not be evaluated on this resource's data ({exc})"
+        return Finding(rule, "error", view["id"], view.get("name") or view["id"], f"Cannot be decided: {reason}.",
+                       {"undecided": [reason]}, MISSING_DATA_REMEDIATION)
+
+
 def evaluate(rules: list[Rule], views_by_subject: dict[str, list[dict]]) -> list[Finding]:
     """Every selected rule against every view of its subject: linear in rules × subjects."""
-    findings = []
-    for rule in rules:
-        for view in views_by_subject.get(rule.subject, []):
-            findings.append(evaluate_rule(rule, view))
-    return findings
+    return [_guarded(rule, view) for rule in rules for view in views_by_subject.get(rule.subject, [])]
