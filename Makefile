@@ -1,19 +1,21 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test clean
 
-$(BIN)/activate: pyproject.toml
+# Reinstalls when pyproject.toml changes; the stamp is written only after a successful install.
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(BIN)/activate
+	touch $(STAMP)
 
-demo: $(BIN)/activate
+demo: $(STAMP)
 	$(BIN)/aks-netaudit scan --demo --profile all --output-dir report/
 
-test: $(BIN)/activate
+test: $(STAMP)
 	$(BIN)/ruff check scanner reports rules tests
 	$(BIN)/pytest
 
