@@ -153,7 +153,10 @@ def run_scan(args: argparse.Namespace) -> int:
         "parameters": {},
     }
     report = build_report(findings, scan, coverage, __version__)
-    paths = write_reports(report, args.output_dir, args.format)
+    try:
+        paths = write_reports(report, args.output_dir, args.format)
+    except OSError as exc:
+        raise InputError(f"--output-dir {args.output_dir}: cannot write the reports: {exc.strerror or exc}") from exc
     _print_summary(report, paths)
     return gate(report["findings"], coverage, args.fail_on, args.allow_partial)
 

@@ -137,3 +137,11 @@ def test_python_dash_m_scanner_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "scanner", "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert done.stdout.startswith("aks-netaudit ")
+
+
+def test_an_output_dir_that_cannot_be_written_exits_2_with_one_line(run_scan, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run_scan("--demo", out_dir=blocker / "out")
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1 and "cannot write the reports" in result.stderr
