@@ -6,13 +6,14 @@ what a consumer later reads back from ``report.json``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
+
+from scanner.engine.evaluate import fingerprint
 
 SCHEMA_VERSION = "1"
 TOOL_NAME = "aks-netaudit"
@@ -23,14 +24,6 @@ STATUSES = ("fail", "error", "pass", "not_applicable", "suppressed")
 
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 _STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}
-
-
-def fingerprint(rule_id: str, resource_id: str) -> str:
-    """Identity of a finding across runs: evidence is left out so a finding keeps it when evidence changes.
-
-    ARM ids compare case-insensitively, so the resource id is lower-cased first.
-    """
-    return hashlib.sha256(f"{rule_id}|{resource_id.lower()}".encode()).hexdigest()
 
 
 def _sort_key(finding: dict[str, Any]) -> tuple[int, int, str, str]:
