@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports import FORMATS, build_report, write_reports
+from reports.build import SEVERITIES
 from scanner import __version__, inventory
 from scanner.collect import offline
 from scanner.demo import demo_inputs
@@ -15,7 +16,6 @@ from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import PROFILES, load_pack, select
 from scanner.errors import InputError
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 VISIBILITY = [
     "Only subnet-level NSGs are evaluated: NIC NSGs, Azure Virtual Network Manager security admin rules, "
     "Azure Firewall and NVA rules are not.",

@@ -15,7 +15,6 @@ from jmespath.exceptions import JMESPathError
 from scanner.engine.functions import OPTIONS
 from scanner.engine.loader import Rule
 
-STATUSES = ("pass", "fail", "error", "not_applicable", "suppressed")
 MISSING_DATA_REMEDIATION = (
     "Supply what the message names: add the missing resources' Resource Graph rows to --input (or the "
     "cluster's kubectl output with --kube-input), then scan again."

@@ -38,6 +38,11 @@ def _path_with_summary(path: dict) -> dict:
     return {**path, "outbound": outbound, "inbound": inbound, "summary": f"{path['from']}: {legs}"}
 
 
+def _allowed(verdict: str) -> bool | None:
+    """An NSG verdict as a truth value: `unknown` (or anything else) is null, never a pass."""
+    return {"allow": True, "deny": False}.get(verdict)
+
+
 def _kleene_and(values: list) -> bool | None:
     """False if any value is false (a definite failure wins), else null if any is unknown."""
     if any(v is False for v in values):
@@ -89,7 +94,7 @@ class RuleFunctions(functions.Functions):
     @functions.signature(ANY, {"types": ["string"]}, ANY, ANY, {"types": ["string"]}, ANY)
     def _func_nsg_allows(self, subnet, direction, source, destination, protocol, ports):
         verdict = nsg.decide(subnet, direction, source, destination, protocol, ports)["verdict"]
-        return {"allow": True, "deny": False}.get(verdict)
+        return _allowed(verdict)
 
     @functions.signature(ANY, ANY, {"types": ["string"]}, ANY)
     def _func_nsg_path(self, from_subnets, to_subnet, protocol, ports):
@@ -102,7 +107,7 @@ class RuleFunctions(functions.Functions):
     @functions.signature({"types": ["array"]})
     def _func_allow_all(self, verdicts):
         """Verdict strings → true (all allow), false (some deny), null (none deny, some unknown)."""
-        return _kleene_and([{"allow": True, "deny": False}.get(v) for v in verdicts])
+        return _kleene_and([_allowed(v) for v in verdicts])
 
     @functions.signature({"types": ["array"]})
     def _func_all_of(self, values):
