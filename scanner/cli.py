@@ -20,8 +20,9 @@ VISIBILITY = [
     "Only subnet-level NSGs are evaluated: NIC NSGs, Azure Virtual Network Manager security admin rules, "
     "Azure Firewall and NVA rules are not.",
     "Routes learned over BGP or ExpressRoute are not visible (supply them with the onprem_prefixes parameter).",
-    "The VirtualNetwork service tag holds each VNet's own address space; peered VNets and on-premises "
-    "ranges are not evaluated yet.",
+    "The VirtualNetwork service tag holds each VNet's address space, its connected networks (Connected "
+    "peerings, on-premises ranges of its gateways' local network gateways, onprem_prefixes behind a BGP gateway), "
+    "168.63.129.16, the subnet's route prefixes and, for overlay and kubenet, the pod CIDRs.",
     "Role assignments count directly assigned principals only (group membership is not resolved).",
 ]
 
