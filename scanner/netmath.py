@@ -276,3 +276,27 @@ PRIVATE_RANGES = IntervalSet.of_networks(
     ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
 PUBLIC_ADDRESSES = ALL_ADDRESSES - PRIVATE_RANGES
+
+
+def overlap_pairs(a: object, b: object) -> list[list[str]] | None:
+    """Every ``[x, y]`` (as written) with ``x`` from ``a`` and ``y`` from ``b`` sharing an address.
+
+    For messages that must name what overlaps what; ``None`` when any entry cannot be read.
+    """
+    items_a = [a] if isinstance(a, str) else a
+    items_b = [b] if isinstance(b, str) else b
+    nets_a, nets_b = _networks(items_a), _networks(items_b)
+    if nets_a is None or nets_b is None:
+        return None
+    return [
+        [x, y]
+        for x, net_x in zip(items_a, nets_a, strict=True)
+        for y, net_y in zip(items_b, nets_b, strict=True)
+        if net_x.version == net_y.version and net_x.overlaps(net_y)
+    ]
+
+
+def ip_version(cidr: object) -> int | None:
+    """4 or 6; ``None`` for anything that is not an address or CIDR."""
+    net = parse_network(cidr)
+    return None if net is None else net.version

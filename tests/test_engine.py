@@ -35,6 +35,7 @@ evidence:
 message:
   pass: "{name} passes with {facts.value}"
   fail: "{name} fails with {evidence.size}"
+fix: Fix the thing this test rule checks, in prose.
 remediation: "Fix {name}."
 references: [https://learn.microsoft.com/azure/aks/]
 """

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from jmespath.exceptions import JMESPathError
 
-from scanner.engine.functions import OPTIONS
+from scanner.engine.functions import DECISIONS, OPTIONS
 from scanner.engine.loader import Rule
 
 MISSING_DATA_REMEDIATION = (
@@ -68,9 +68,10 @@ def _reasons(value: object) -> list[str]:
     return [str(value)]
 
 
-def evaluate_rule(rule: Rule, view: dict) -> Finding:
-    """One finding for one (rule, subject)."""
+def evaluate_rule(rule: Rule, view: dict, params: dict | None = None) -> Finding:
+    """One finding for one (rule, subject); `params` are the rule's parameters in force."""
     context = dict(view)
+    context["params"] = rule.defaults() if params is None else params
     name = view.get("name") or view["id"]
 
     def finding(status: str, message: str, evidence: dict, remediation: str = "") -> Finding:
@@ -91,13 +92,18 @@ def evaluate_rule(rule: Rule, view: dict) -> Finding:
     evidence = {key: expression.search(context, options=OPTIONS) for key, expression in rule.evidence}
     context["evidence"] = evidence
 
+    info_false = verdict is False and "fail" not in rule.message
+    if info_false:
+        verdict = None
     if verdict is True or verdict is False:
         status = "pass" if verdict else "fail"
         message = rule.message[status].render(context)
     else:
         status = "error"
         reasons = _reasons(rule.undecided.search(context, options=OPTIONS)) if rule.undecided else []
-        if verdict is not None:
+        if info_false:
+            reasons.append("the check of an info rule returned false (info rules never fail)")
+        elif verdict is not None:
             reasons.append(f"the rule's check returned {type(verdict).__name__}, not true, false or null")
         evidence["undecided"] = reasons
         context["undecided"] = reasons
@@ -113,16 +119,29 @@ def evaluate_rule(rule: Rule, view: dict) -> Finding:
     return finding(status, message, evidence, remediation)
 
 
-def _guarded(rule: Rule, view: dict) -> Finding:
+def _guarded(rule: Rule, view: dict, params: dict) -> Finding:
     """A row shape no rule author foresaw (JMESPath's type errors) is that finding's `error`, not a crash."""
     try:
-        return evaluate_rule(rule, view)
+        return evaluate_rule(rule, view, params)
     except JMESPathError as exc:
         reason = f"the rule could not be evaluated on this resource's data ({exc})"
         return Finding(rule, "error", view["id"], view.get("name") or view["id"], f"Cannot be decided: {reason}.",
                        {"undecided": [reason]}, MISSING_DATA_REMEDIATION)
 
 
-def evaluate(rules: list[Rule], views_by_subject: dict[str, list[dict]]) -> list[Finding]:
-    """Every selected rule against every view of its subject: linear in rules × subjects."""
-    return [_guarded(rule, view) for rule in rules for view in views_by_subject.get(rule.subject, [])]
+def evaluate(
+    rules: list[Rule], views_by_subject: dict[str, list[dict]], rule_params: dict[str, dict] | None = None
+) -> list[Finding]:
+    """Every selected rule against every view of its subject: linear in rules × subjects.
+
+    `rule_params` maps a rule id to the parameters the config sets for it (over its defaults).
+    """
+    DECISIONS.clear()
+    try:
+        findings = []
+        for rule in rules:
+            params = {**rule.defaults(), **(rule_params or {}).get(rule.id, {})}
+            findings += [_guarded(rule, view, params) for view in views_by_subject.get(rule.subject, [])]
+        return findings
+    finally:
+        DECISIONS.clear()

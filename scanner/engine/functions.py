@@ -7,13 +7,56 @@ engine turns into an `error` finding rather than a pass.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import jmespath
+import re2
 import yaml
 from jmespath import functions
 
-from scanner import netmath, nsg
+from scanner import armid, netmath, nsg, roles, versions
 
 ANY = {"types": []}
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would print to stderr; a bad pattern is one InputError line instead
+
+
+@lru_cache(maxsize=512)
+def compile_pattern(pattern: str):
+    """RE2: linear time whatever the pattern, so an untrusted rule file cannot stall a scan."""
+    return re2.compile(pattern, options=_RE2_OPTIONS)
+
+
+class DecisionCache:
+    """NSG decisions per (NSG view, VirtualNetwork tag, flow), shared by every rule of one evaluation.
+
+    Several rules and clusters ask one NSG the same question. NSG views are shared objects of one
+    inventory, so the view's identity plus the tag and the flow identify the answer; each entry
+    keeps its NSG view alive, so an id is never reused while it is cached. `evaluate` clears it.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict = {}
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def decide(self, subnet, direction, source, destination, protocol, ports) -> dict:
+        group = subnet.get("nsg") if isinstance(subnet, dict) else None
+        if not isinstance(group, dict) or subnet.get("inScope") is False:
+            return nsg.decide(subnet, direction, source, destination, protocol, ports)
+        tag = subnet.get("virtualNetwork") or {}
+        key = (id(group), repr(tag.get("prefixes")), tag.get("publicUnknown"), direction, repr(source),
+               repr(destination), protocol, repr(ports))
+        entry = self.entries.get(key)
+        if entry is None or entry[0] is not group:
+            entry = self.entries[key] = (group, nsg.decide(subnet, direction, source, destination, protocol, ports))
+        found = entry[1]
+        return found if found.get("subnet") == subnet.get("name") else {**found, "subnet": subnet.get("name")}
+
+
+DECISIONS = DecisionCache()
 
 
 def describe(decision: dict) -> str:
@@ -89,11 +132,11 @@ class RuleFunctions(functions.Functions):
 
     @functions.signature(ANY, {"types": ["string"]}, ANY, ANY, {"types": ["string"]}, ANY)
     def _func_nsg_decide(self, subnet, direction, source, destination, protocol, ports):
-        return _with_summary(nsg.decide(subnet, direction, source, destination, protocol, ports))
+        return _with_summary(DECISIONS.decide(subnet, direction, source, destination, protocol, ports))
 
     @functions.signature(ANY, {"types": ["string"]}, ANY, ANY, {"types": ["string"]}, ANY)
     def _func_nsg_allows(self, subnet, direction, source, destination, protocol, ports):
-        verdict = nsg.decide(subnet, direction, source, destination, protocol, ports)["verdict"]
+        verdict = DECISIONS.decide(subnet, direction, source, destination, protocol, ports)["verdict"]
         return _allowed(verdict)
 
     @functions.signature(ANY, ANY, {"types": ["string"]}, ANY)
@@ -134,6 +177,62 @@ class RuleFunctions(functions.Functions):
     def _func_lower(self, value):
         return value.lower() if isinstance(value, str) else None
 
+    @functions.signature(ANY, ANY)
+    def _func_overlap_pairs(self, a, b):
+        return netmath.overlap_pairs(a or [], b or [])
+
+    @functions.signature(ANY)
+    def _func_ip_version(self, cidr):
+        return netmath.ip_version(cidr)
+
+    @functions.signature(ANY, ANY)
+    def _func_version_cmp(self, a, b):
+        """-1 / 0 / 1, or null when a minor-only version meets a patch that would decide."""
+        return versions.compare(a, b)
+
+    @functions.signature(ANY, ANY)
+    def _func_version_at_least(self, version, minimum):
+        return versions.at_least(version, minimum)
+
+    @functions.signature(ANY)
+    def _func_windows_build(self, node_image_version):
+        """[build, revision] of a Windows node image version, or null when it names none."""
+        return versions.windows_build(node_image_version)
+
+    @functions.signature(ANY, ANY, {"types": ["array"]})
+    def _func_role_grants(self, identity, resource_id, actions):
+        """{granted: true|false|null, by, undecided}: RULES.md "Identity", over the view's assignments."""
+        return roles.grants(identity, resource_id, actions)
+
+    @functions.signature({"types": ["string"]}, ANY)
+    def _func_matches(self, pattern, value):
+        """RE2 search; null when the value is not a string (case-insensitivity: write `(?i)`)."""
+        if not isinstance(value, str):
+            return None
+        return compile_pattern(pattern).search(value) is not None
+
+    @functions.signature({"types": ["array"]})
+    def _func_any_of(self, values):
+        """Kleene OR: true if any value is true, else null if any is null, else false."""
+        if any(v is True for v in values):
+            return True
+        return None if any(v is None for v in values) else False
+
+    @functions.signature(ANY)
+    def _func_not3(self, value):
+        """Kleene NOT: null stays null (JMESPath's `!` would turn "cannot tell" into true)."""
+        return None if value is None else not value
+
+    @functions.signature(ANY, ANY)
+    def _func_ids_without(self, ids, removed):
+        """The ids of `ids` not in `removed`, compared as ARM ids (case-insensitively)."""
+        gone = {armid.key(r) for r in removed or [] if isinstance(r, str)}
+        return [i for i in ids or [] if isinstance(i, str) and armid.key(i) not in gone]
+
+    @functions.signature(ANY)
+    def _func_arm_key(self, resource_id):
+        return armid.key(resource_id) if isinstance(resource_id, str) else None
+
     @functions.signature(ANY)
     def _func_parse_yaml(self, text):
         """A ConfigMap's embedded YAML (ip-masq-agent config); null when it is not readable YAML."""
@@ -146,6 +245,18 @@ class RuleFunctions(functions.Functions):
 
 
 OPTIONS = jmespath.Options(custom_functions=RuleFunctions())
+
+
+def check_literal_patterns(node: dict) -> None:
+    """A `matches()` pattern written in the rule must compile under RE2 when the rule is loaded."""
+    if node.get("type") == "function_expression" and node["value"] == "matches":
+        first = node["children"][0] if node["children"] else {}
+        if first.get("type") == "literal" and isinstance(first.get("value"), str):
+            try:
+                compile_pattern(first["value"])
+            except re2.error as exc:
+                detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+                raise ValueError(f"matches(): RE2 cannot compile {first['value']!r}: {detail}") from exc
 
 
 def arity(name: str) -> tuple[int, bool] | None:

@@ -20,11 +20,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from rules import PACK_VERSION, RULES_DIR, SCHEMA_PATH
-from scanner.engine.functions import arity
+from scanner.engine import params
+from scanner.engine.functions import arity, check_literal_patterns
 from scanner.engine.template import Template
 from scanner.errors import InputError
 
 PROFILES = ("baseline", "overlay-migration", "apiserver-vnet-migration")
+BUILT_IN_PREFIXES = ("APISRV", "IDENT", "IPAM", "OVERLAY", "DUALSTACK", "KUBENET", "MIGRATE", "APIMIG", "EXPOSE", "LB")
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,25 @@ class Rule:
     undecided: object | None
     evidence: tuple  # ((name, expression), ...)
     message: dict
+    fix: str
     remediation: Template
     references: tuple
+    parameters: dict  # name → {type, default, description}
     path: str
+    built_in: bool = True
+
+    def defaults(self) -> dict:
+        return {name: spec["default"] for name, spec in self.parameters.items()}
+
+    def catalogue_entry(self) -> dict:
+        """The rule's static text, as the report's `rules` section and `rules show` give it."""
+        return {
+            "id": self.id, "title": self.title, "description": self.description, "severity": self.severity,
+            "category": self.category, "profile": self.profile, "source": self.source, "fix": self.fix,
+            "references": list(self.references),
+            "parameters": {name: dict(spec) for name, spec in self.parameters.items()},
+            "built_in": self.built_in,
+        }
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,7 @@ def _lint(node: dict) -> None:
         given = len(node["children"])
         if given != count and not (variadic and given >= count - 1):
             raise ValueError(f"{name}() takes {count} arguments, {given} given")
+        check_literal_patterns(node)
     if node.get("type") == "subexpression" and node["children"][0].get("type") == "not_expression":
         raise ValueError("`!a.b` negates only `a` (JMESPath precedence); write `!(a.b)`")
     for child in node.get("children", []):
@@ -120,8 +139,18 @@ def _read_yaml(path: Path) -> dict:
     return document
 
 
-def load_rule(path: Path) -> Rule:
+def _parameters(path: Path, doc: dict) -> dict:
+    declared = doc.get("parameters", {})
+    for name, spec in declared.items():
+        if not params.fits(spec["type"], spec["default"]):
+            raise InputError(f"{path}: parameters.{name}.default: must be {params.expected(spec['type'])}")
+    return {name: dict(spec) for name, spec in declared.items()}
+
+
+def load_rule(path: Path, built_in: bool = True) -> Rule:
     doc = _read_yaml(path)
+    if doc["severity"] != "info" and "fail" not in doc["message"]:
+        raise InputError(f"{path}: message.fail: required for a {doc['severity']} rule (only info rules never fail)")
     when = tuple(
         (_expression(path, f"when[{i}].test", item["test"]), item["reason"])
         for i, item in enumerate(doc.get("when", []))
@@ -151,23 +180,44 @@ def load_rule(path: Path) -> Rule:
         undecided=_expression(path, "undecided", doc["undecided"]) if "undecided" in doc else None,
         evidence=evidence,
         message=message,
-        remediation=_template(path, "remediation", doc["remediation"]),
+        fix=" ".join(doc["fix"].split()) if "\n\n" not in doc["fix"] else doc["fix"].strip(),
+        remediation=_template(path, "remediation", doc.get("remediation") or _escape_braces(doc["fix"])),
         references=tuple(doc["references"]),
+        parameters=_parameters(path, doc),
         path=str(path),
+        built_in=built_in,
     )
 
 
-def load_pack(directory: Path = RULES_DIR) -> RulePack:
-    """Every `*.yaml` below `directory`, in a stable order, with a hash of the files in force."""
-    paths = sorted(directory.rglob("*.yaml"))
+def _escape_braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
+
+
+def load_pack(directory: Path = RULES_DIR, user_dirs: Iterable[Path] = ()) -> RulePack:
+    """The built-in rules plus users' folders, in a stable order, with a hash of the files in force.
+
+    A user's rule may not take a built-in prefix (its id could collide with a future built-in
+    rule, and reports key on ids) and no id may be defined twice: both are exit 2 naming the files.
+    """
     digest = hashlib.sha256()
     rules: dict[str, Rule] = {}
-    for path in paths:
-        digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        rule = load_rule(path)
-        if rule.id in rules:
-            raise InputError(f"{path}: id: {rule.id} is already defined in {rules[rule.id].path}")
-        rules[rule.id] = rule
+    sources = [(directory, True)] + [(Path(d), False) for d in user_dirs]
+    for folder, built_in in sources:
+        if not built_in and not folder.is_dir():
+            raise InputError(f"--rules {folder}: not a folder")
+        for path in _rule_files(folder):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            rule = load_rule(path, built_in=built_in)
+            if not built_in and rule.id.split("-")[0] in BUILT_IN_PREFIXES:
+                raise InputError(f"{path}: id: {rule.id} uses the built-in prefix {rule.id.split('-')[0]}; "
+                                 "give your rules a prefix of your own")
+            if rule.id in rules:
+                raise InputError(f"{path}: id: {rule.id} is already defined in {rules[rule.id].path}")
+            rules[rule.id] = rule
     return RulePack(tuple(sorted(rules.values(), key=lambda r: r.id)), PACK_VERSION, digest.hexdigest())
 
 
