@@ -67,7 +67,8 @@ class NetworkViews:
         if not group or not sub:
             return {"id": config_id, "nodeResourceGroup": None, "cluster": None, "foreign": False}
         cluster = self.idx.node_groups.get((sub.lower(), group.lower()))
-        node_group = cluster is not None or group.lower().startswith("mc_") or group.lower() in self.idx.node_group_names
+        low = group.lower()
+        node_group = cluster is not None or low.startswith("mc_") or low in self.idx.node_group_names
         return {
             "id": config_id,
             "nodeResourceGroup": group if node_group else None,
