@@ -50,12 +50,17 @@ def _summarise(findings: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def build_report(
-    findings: list[dict[str, Any]], scan: dict[str, Any], coverage: dict[str, Any], tool_version: str
+    findings: list[dict[str, Any]],
+    scan: dict[str, Any],
+    coverage: dict[str, Any],
+    tool_version: str,
+    rules: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report dict: summary computed here, findings sorted worst first.
 
-    The caller's list is not reordered. Nothing is validated here: call validate_report (write_reports
-    does) so that one place decides what a valid report is.
+    `rules` is the static text of every rule that ran (the report's `rules` section). The caller's
+    list is not reordered. Nothing is validated here: the scan does not check its own output at run
+    time (the tests do, and `aks-netaudit report` validates what it is given).
     """
     ordered = sorted(findings, key=_sort_key)
     return {
@@ -64,6 +69,7 @@ def build_report(
         "scan": scan,
         "coverage": coverage,
         "summary": _summarise(ordered),
+        "rules": sorted(rules or [], key=lambda r: r["id"]),
         "findings": ordered,
     }
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 from reports import FORMATS, build_report, write_reports
 from reports.build import SEVERITIES
-from scanner import __version__, inventory
+from scanner import __version__, inventory, rules_cli
 from scanner.collect import offline
+from scanner.config import load_config
 from scanner.demo import demo_inputs
 from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import PROFILES, load_pack, select
@@ -56,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--demo", action="store_true", help="audit the embedded demo tenant")
     scan.add_argument("--profile", action="append", default=[], metavar="NAME",
                       help=f"rule profile, repeatable: all, {', '.join(PROFILES)} (default baseline)")
+    scan.add_argument("--config", type=Path, metavar="FILE",
+                      help="YAML: scan-wide parameters and per-rule parameters (rules/config.schema.json)")
+    scan.add_argument("--rules", action="append", type=Path, default=[], metavar="DIR",
+                      help="a folder of your own rule files, beside the built-in ones (repeatable)")
     scan.add_argument("--output-dir", type=Path, default=Path("report"), metavar="DIR")
     scan.add_argument("--format", type=_formats, default=list(FORMATS), metavar="LIST",
                       help="comma-separated report formats (default json,html)")
@@ -63,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit 1 on a fail or error finding at or above this severity")
     scan.add_argument("--allow-partial", action="store_true",
                       help="do not exit 1 when coverage is incomplete (a truncated input)")
+    rules_cli.add_parser(commands)
     return parser
 
 
@@ -125,11 +132,20 @@ def _print_summary(report: dict, paths: list[Path]) -> None:
         print(f"  report:      {path}", file=out)
 
 
+def _parameters_in_force(config, rules) -> dict:
+    return {
+        "scan": config.parameters,
+        "rules": {r.id: {**r.defaults(), **config.rules.get(r.id, {})} for r in rules if r.parameters},
+        "config": config.path,
+    }
+
+
 def run_scan(args: argparse.Namespace) -> int:
     started = _now()
     profiles = args.profile or ["baseline"]
-    pack = load_pack()
+    pack = load_pack(user_dirs=args.rules)
     rules = select(pack.rules, profiles)
+    config = load_config(args.config, list(pack.rules))
     inputs, kube_inputs, source = list(args.input), list(args.kube_input), "offline"
     if args.demo:
         demo_files, demo_kube = demo_inputs()
@@ -137,10 +153,11 @@ def run_scan(args: argparse.Namespace) -> int:
     if not inputs:
         raise InputError("aks-netaudit scan: give --input FILE (Resource Graph rows) or --demo")
     snapshot = offline.load(inputs, kube_inputs, source=source)
-    inv = inventory.build(snapshot)
-    findings = [f.to_dict() for f in evaluate(rules, {"cluster": inv.views("cluster")})]
+    inv = inventory.build(snapshot, config.parameters)
+    findings = [f.to_dict() for f in evaluate(rules, {"cluster": inv.views("cluster")}, config.rules)]
     coverage = _coverage(snapshot, inv)
     scan = {
+        "id": str(uuid.uuid4()),
         "started": started,
         "finished": _now(),
         "collected": snapshot.collected,
@@ -151,9 +168,9 @@ def run_scan(args: argparse.Namespace) -> int:
         "profiles": profiles,
         "rules": len(rules),
         "rule_pack": {"version": pack.version, "sha256": pack.sha256},
-        "parameters": {},
+        "parameters": _parameters_in_force(config, rules),
     }
-    report = build_report(findings, scan, coverage, __version__)
+    report = build_report(findings, scan, coverage, __version__, [r.catalogue_entry() for r in rules])
     try:
         paths = write_reports(report, args.output_dir, args.format)
     except OSError as exc:
@@ -165,6 +182,8 @@ def run_scan(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "rules":
+            return rules_cli.run(args)
         return run_scan(args)
     except InputError as exc:
         print(f"aks-netaudit: error: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -7,14 +7,36 @@ a JMESPath expression over the finding's context, compiled when the rule is load
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import jmespath
 
 from scanner.engine.functions import OPTIONS
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+_QUOTES = "`'\""
+
+
+def _placeholder_end(text: str, start: int) -> int:
+    """Index of the `}` closing the placeholder opened at `start`, skipping JMESPath's own braces
+    (multi-select hashes, `{}` literals) and anything quoted; ValueError when there is none."""
+    depth, i = 0, start
+    while i < len(text):
+        char = text[i]
+        if char in _QUOTES:
+            close = text.find(char, i + 1)
+            while close > 0 and text[close - 1] == "\\":
+                close = text.find(char, close + 1)
+            if close < 0:
+                break
+            i = close
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced brace in {text[start:]!r} (write {{{{ or }}}} for a literal brace)")
 
 
 @dataclass(frozen=True)
@@ -26,16 +48,23 @@ class Template:
     @classmethod
     def compile(cls, text: str) -> Template:
         parts: list = []
-        position = 0
-        for match in _PLACEHOLDER.finditer(text):
-            parts.append(_literal(text[position : match.start()]))
-            token = match.group(0)
-            if token in ("{{", "}}"):
-                parts.append(token[0])
+        literal: list[str] = []
+        i = 0
+        while i < len(text):
+            pair = text[i : i + 2]
+            if pair in ("{{", "}}"):
+                literal.append(pair[0])
+                i += 2
+            elif text[i] == "{":
+                end = _placeholder_end(text, i)
+                parts += ["".join(literal), jmespath.compile(text[i + 1 : end].strip())]
+                literal, i = [], end + 1
+            elif text[i] == "}":
+                raise ValueError(f"unbalanced brace in {text!r} (write {{{{ or }}}} for a literal brace)")
             else:
-                parts.append(jmespath.compile(match.group(1).strip()))
-            position = match.end()
-        parts.append(_literal(text[position:]))
+                literal.append(text[i])
+                i += 1
+        parts.append("".join(literal))
         return cls(tuple(p for p in parts if p != ""))
 
     def expressions(self) -> list:
@@ -43,12 +72,6 @@ class Template:
 
     def render(self, context: dict) -> str:
         return "".join(p if isinstance(p, str) else _text(p.search(context, options=OPTIONS)) for p in self.parts)
-
-
-def _literal(text: str) -> str:
-    if "{" in text or "}" in text:
-        raise ValueError(f"unbalanced brace in {text!r} (write {{{{ or }}}} for a literal brace)")
-    return text
 
 
 def _text(value: object) -> str:
