@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?\s*$")
-_WINDOWS_BUILD = re.compile(r"(\d{5})\.(\d+)")
+_WINDOWS_BUILD = re.compile(r"(?<!\d)(\d{5})\.(\d+)")  # not the tail of a longer number
 
 
 def parse(version: object) -> tuple[int, int, int | None] | None:

@@ -187,3 +187,40 @@ def cluster_row(name: str, plugin: str = "overlay", pools: list[dict] | None = N
 def envelope(rows: list[dict], **overrides) -> dict:
     """What `az graph query -o json` prints for a complete result."""
     return {"count": len(rows), "data": rows, "skip_token": None, "total_records": len(rows), **overrides}
+
+
+def peering(name: str, remote_vnet_id: str, remote_prefixes: list[str], state: str = "Connected",
+            allow_gateway_transit: bool = False, use_remote_gateways: bool = False) -> dict:
+    """A VNet's peering as VirtualNetworkPeeringGet.json (Microsoft.Network 2024-05-01) shows it."""
+    return {"name": name, "id": f"{remote_vnet_id}/virtualNetworkPeerings/{name}",
+            "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            "properties": {"provisioningState": "Succeeded", "peeringState": state, "peeringSyncLevel": "FullyInSync",
+                           "allowVirtualNetworkAccess": True, "allowForwardedTraffic": True,
+                           "allowGatewayTransit": allow_gateway_transit, "useRemoteGateways": use_remote_gateways,
+                           "remoteVirtualNetwork": {"id": remote_vnet_id},
+                           "remoteAddressSpace": {"addressPrefixes": remote_prefixes}}}
+
+
+def gateway_row(name: str, vnet: str, gateway_type: str = "Vpn", bgp: bool = False, rg: str = "rg-net",
+                sub: str = SUB) -> dict:
+    """A virtual network gateway in the VNet's GatewaySubnet (VirtualNetworkGatewayGet.json's shape)."""
+    gateway_id = network_id("virtualNetworkGateways", name, rg, sub)
+    return _row(gateway_id, name, "Microsoft.Network/virtualNetworkGateways", {
+        "provisioningState": "Succeeded", "gatewayType": gateway_type, "vpnType": "RouteBased", "enableBgp": bgp,
+        "activeActive": False, "sku": {"name": "VpnGw1", "tier": "VpnGw1"},
+        "ipConfigurations": [{"name": "gwipconfig1", "id": f"{gateway_id}/ipConfigurations/gwipconfig1",
+                              "properties": {"privateIPAllocationMethod": "Dynamic",
+                                             "subnet": {"id": subnet_id(vnet, "GatewaySubnet", rg, sub)}}}],
+    })
+
+
+def local_gateway_row(name: str, prefixes: list[str], rg: str = "rg-net", sub: str = SUB) -> dict:
+    return _row(network_id("localNetworkGateways", name, rg, sub), name, "Microsoft.Network/localNetworkGateways", {
+        "provisioningState": "Succeeded", "gatewayIpAddress": "198.51.100.7",
+        "localNetworkAddressSpace": {"addressPrefixes": prefixes}})
+
+
+def connection_row(name: str, gateway_id: str, local_gateway_id: str, rg: str = "rg-net", sub: str = SUB) -> dict:
+    return _row(network_id("connections", name, rg, sub), name, "Microsoft.Network/connections", {
+        "provisioningState": "Succeeded", "connectionType": "IPsec", "connectionStatus": "Connected",
+        "virtualNetworkGateway1": {"id": gateway_id}, "localNetworkGateway2": {"id": local_gateway_id}})
