@@ -636,15 +636,18 @@ def has_custom_deny(subnet: dict | None) -> bool | None:
     return None if None in access else False
 
 
-def path_decide(from_subnets: list, to_subnet: dict | None, protocol: str, ports: Any) -> list[dict]:
+def path_decide(
+    from_subnets: list, to_subnet: dict | None, protocol: str, ports: Any, decider: Any = None
+) -> list[dict]:
     """Decide traffic from each subnet in ``from_subnets`` to ``to_subnet``: out of one, into the other.
 
     The flow is every address of the source subnet to every address of the target subnet; it passes
-    only if the source's NSG lets it out and the target's NSG lets it in.
+    only if the source's NSG lets it out and the target's NSG lets it in. ``decider`` replaces
+    :func:`decide` (the rule engine passes its cache).
     """
     entries = []
     for source in from_subnets if isinstance(from_subnets, list) else []:
-        outbound, inbound = _path_legs(source, to_subnet, protocol, ports)
+        outbound, inbound = _path_legs(source, to_subnet, protocol, ports, decider or decide)
         entries.append(
             {
                 "from": source.get("name") if isinstance(source, dict) else None,
@@ -657,18 +660,18 @@ def path_decide(from_subnets: list, to_subnet: dict | None, protocol: str, ports
     return entries
 
 
-def _path_legs(source: Any, target: Any, protocol: str, ports: Any) -> tuple[dict, dict]:
+def _path_legs(source: Any, target: Any, protocol: str, ports: Any, decider: Any) -> tuple[dict, dict]:
     """The outbound leg on the source's NSG and the inbound leg on the target's NSG."""
     if not _in_scope(source):
         reason = _subnet_missing_reason(source)
         return _result(source, "unknown", reason), _result(target, "unknown", reason)
     src_prefixes = source.get("prefixes")
-    inbound = decide(target, "Inbound", src_prefixes, (target or {}).get("prefixes"), protocol, ports)
+    inbound = decider(target, "Inbound", src_prefixes, (target or {}).get("prefixes"), protocol, ports)
     outbound = _precheck(source)
     if outbound is None and not _in_scope(target):
         outbound = _result(source, "unknown", _subnet_missing_reason(target))
     if outbound is None:
-        outbound = decide(source, "Outbound", src_prefixes, target.get("prefixes"), protocol, ports)
+        outbound = decider(source, "Outbound", src_prefixes, target.get("prefixes"), protocol, ports)
     return outbound, inbound
 
 
