@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from azure_rows import cluster_row, envelope
 
-from scanner import cli
 from scanner.demo import demo_inputs
 from scanner.engine import loader
 
@@ -106,16 +105,16 @@ def test_a_malformed_input_file_exits_2_with_one_line_and_no_report(run_scan, tm
     assert not result.out_dir.exists()
 
 
-def test_a_malformed_rule_file_exits_2_naming_file_and_field(run_scan, tmp_path, monkeypatch):
+def test_a_malformed_rule_file_exits_2_naming_file_and_field(run_scan, tmp_path):
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
     source = Path(loader.RULES_DIR / "kubenet" / "KUBENET-003.yaml").read_text(encoding="utf-8")
-    (rules_dir / "KUBENET-003.yaml").write_text(source.replace("severity: critical", "severity: urgent"))
-    monkeypatch.setattr(cli, "load_pack", lambda: loader.load_pack(rules_dir))
-    result = run_scan("--demo")
+    text = source.replace("severity: critical", "severity: urgent").replace("id: KUBENET-003", "id: CONTOSO-003")
+    (rules_dir / "CONTOSO-003.yaml").write_text(text)
+    result = run_scan("--demo", "--rules", str(rules_dir))
     assert result.code == 2
     assert result.stderr.count("\n") == 1
-    assert "KUBENET-003.yaml: severity:" in result.stderr
+    assert "CONTOSO-003.yaml: severity:" in result.stderr
     assert not result.out_dir.exists()
 
 

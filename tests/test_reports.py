@@ -56,6 +56,7 @@ def make_finding(rule_id: str = "APISRV-007", cluster: str = "aks1", **overrides
 
 def make_scan() -> dict:
     return {
+        "id": "0b8f6a52-3c1d-4e7f-9a2b-5c6d7e8f9a01",
         "started": "2025-01-02T03:04:05Z",
         "finished": "2025-01-02T03:04:09.250000+00:00",
         "collected": None,
@@ -66,7 +67,7 @@ def make_scan() -> dict:
         "profiles": ["baseline"],
         "rules": 47,
         "rule_pack": {"version": "2025.1", "sha256": "b" * 64},
-        "parameters": {"onprem_prefixes": []},
+        "parameters": {"scan": {"onprem_prefixes": []}, "rules": {}},
     }
 
 
@@ -100,10 +101,17 @@ def sample_findings() -> list[dict]:
     ]
 
 
+def rule_entry(rule_id: str) -> dict:
+    return {"id": rule_id, "title": f"{rule_id} title", "description": "Why the rule exists.", "severity": "high",
+            "category": "api-server-vnet-integration", "profile": "baseline", "source": None,
+            "fix": "How to fix it.", "references": ["https://learn.microsoft.com/azure/aks/"], "parameters": {},
+            "built_in": True}
+
+
 def sample_report(findings: list[dict] | None = None, **coverage: object) -> dict:
-    return build_report(
-        sample_findings() if findings is None else findings, make_scan(), make_coverage(**coverage), "0.1.0"
-    )
+    findings = sample_findings() if findings is None else findings
+    rules = [rule_entry(rule_id) for rule_id in sorted({f["rule_id"] for f in findings})]
+    return build_report(findings, make_scan(), make_coverage(**coverage), "0.1.0", rules)
 
 
 # --- build_report ---------------------------------------------------------------------------------
@@ -382,14 +390,6 @@ def test_write_reports_writes_both_files(tmp_path):
 def test_write_reports_rejects_an_unknown_format_naming_it(tmp_path):
     with pytest.raises(ValueError, match="sarif"):
         write_reports(sample_report(), tmp_path / "out", ["json", "sarif"])
-    assert not (tmp_path / "out").exists()
-
-
-def test_write_reports_writes_nothing_for_an_invalid_report(tmp_path):
-    report = sample_report()
-    report["findings"][0]["status"] = "bogus"
-    with pytest.raises(ValidationError):
-        write_reports(report, tmp_path / "out", FORMATS)
     assert not (tmp_path / "out").exists()
 
 
