@@ -112,6 +112,19 @@ def cidr_size(cidr: object) -> int | None:
     return None if net is None else net.num_addresses
 
 
+def subnet_count(cidr: object, prefix: int) -> int | None:
+    """How many /prefix networks fit in cidr (0 when it is smaller); ``None`` when unreadable.
+
+    ``prefix`` counts in the CIDR's own family (``/24`` of an IPv4 pod CIDR: one node's pod range
+    in Azure CNI Overlay).
+    """
+    net = parse_network(cidr)
+    limit = 32 if net is not None and net.version == 4 else 128
+    if net is None or not 0 <= prefix <= limit:
+        return None
+    return 0 if net.prefixlen > prefix else 2 ** (prefix - net.prefixlen)
+
+
 def nth_ip(cidr: object, n: object) -> str | None:
     """The ``n``-th address of a CIDR (negative ``n`` counts from the end); ``None`` when out of range.
 

@@ -141,11 +141,29 @@ class RuleFunctions(functions.Functions):
 
     @functions.signature(ANY, ANY, {"types": ["string"]}, ANY)
     def _func_nsg_path(self, from_subnets, to_subnet, protocol, ports):
-        return [_path_with_summary(p) for p in nsg.path_decide(from_subnets or [], to_subnet, protocol, ports)]
+        paths = nsg.path_decide(from_subnets or [], to_subnet, protocol, ports, DECISIONS.decide)
+        return [_path_with_summary(p) for p in paths]
 
     @functions.signature(ANY)
     def _func_nsg_has_custom_deny(self, subnet):
         return nsg.has_custom_deny(subnet)
+
+    @functions.signature(ANY, {"types": ["string"]}, ANY, ANY, {"types": ["string"]}, ANY)
+    def _func_nsg_decide_each(self, subnets, direction, source, destination, protocol, ports):
+        """`nsg_decide` for each subnet of a list (one flow, many NSGs), in the list's order."""
+        subnets = subnets if isinstance(subnets, list) else []
+        return [_with_summary(DECISIONS.decide(s, direction, source, destination, protocol, ports)) for s in subnets]
+
+    @functions.signature(ANY, {"types": ["string"]}, ANY)
+    def _func_attach(self, objects, name, value):
+        """Each object of a list with `name: value` added, so a projection can read an outer value."""
+        objects = objects if isinstance(objects, list) else []
+        return [{**o, name: value} if isinstance(o, dict) else o for o in objects]
+
+    @functions.signature(ANY, {"types": ["number"]})
+    def _func_subnet_count(self, cidr, prefix):
+        """How many /prefix networks fit in cidr (0 when cidr is smaller); null when unreadable."""
+        return netmath.subnet_count(cidr, int(prefix))
 
     @functions.signature({"types": ["array"]})
     def _func_allow_all(self, verdicts):
@@ -204,6 +222,30 @@ class RuleFunctions(functions.Functions):
         """{granted: true|false|null, by, undecided}: RULES.md "Identity", over the view's assignments."""
         return roles.grants(identity, resource_id, actions)
 
+    @functions.signature(ANY, ANY, {"types": ["array"]})
+    def _func_role_grants_each(self, identity, resource_ids, actions):
+        """`role_grants` for each id of a list (JMESPath cannot reach the root inside a projection)."""
+        return [roles.grants(identity, r, actions) for r in resource_ids or [] if isinstance(r, str)]
+
+    @functions.signature(ANY, ANY)
+    def _func_overlapping(self, items, cidrs):
+        """The objects of `items` whose `cidr` (a CIDR or a list) overlaps some of `cidrs`, each with
+        `overlaps`: the entries of `cidrs` it overlaps. Unreadable entries are left out (find them
+        with `ip_version(...) == null`), so a rule names what overlaps what without reaching the root."""
+        targets = [cidrs] if isinstance(cidrs, str) else [c for c in cidrs or [] if isinstance(c, str)]
+        targets = [t for t in targets if netmath.ip_version(t) is not None]
+        out = []
+        for item in items or []:
+            if not isinstance(item, dict):
+                continue
+            own = item.get("cidr")
+            own = [own] if isinstance(own, str) else [c for c in own or [] if isinstance(c, str)]
+            own = [c for c in own if netmath.ip_version(c) is not None]
+            hits = [t for t in targets if own and netmath.cidr_overlaps(own, t)]
+            if hits:
+                out.append({**item, "overlaps": hits})
+        return out
+
     @functions.signature({"types": ["string"]}, ANY)
     def _func_matches(self, pattern, value):
         """RE2 search; null when the value is not a string (case-insensitivity: write `(?i)`)."""
@@ -233,6 +275,21 @@ class RuleFunctions(functions.Functions):
     def _func_arm_key(self, resource_id):
         return armid.key(resource_id) if isinstance(resource_id, str) else None
 
+    @functions.signature(ANY, ANY)
+    def _func_each_with(self, items, value):
+        """`[{item, env}]` for each entry of `items`: lets a projection read a value from outside it
+        (JMESPath has no root reference), e.g. `each_with(nodeSubnets, podCidrs)[].nsg_decide(item, ..., env, ...)`."""
+        return [{"item": item, "env": value} for item in items] if isinstance(items, list) else []
+
+    @functions.signature(ANY, {"types": ["number"]}, ANY, ANY)
+    def _func_nsg_rules_to_single_address(self, subnets, port, within, outside):
+        """Custom rules of the subnets' NSGs that allow or deny TCP `port` to one address (APIMIG-002).
+
+        An address counts when it lies in `within` (null: anywhere) and in none of `outside`; one
+        entry per (NSG, rule, address) with every subnet of the list carrying that NSG.
+        """
+        return single_address_rules(subnets, int(port), within, outside)
+
     @functions.signature(ANY)
     def _func_parse_yaml(self, text):
         """A ConfigMap's embedded YAML (ip-masq-agent config); null when it is not readable YAML."""
@@ -242,6 +299,63 @@ class RuleFunctions(functions.Functions):
             return yaml.safe_load(text)
         except yaml.YAMLError:
             return None
+
+
+def _port_tokens(rule_props: dict) -> list:
+    single = rule_props.get("destinationPortRange")
+    return ([single] if single not in (None, "") else []) + list(rule_props.get("destinationPortRanges") or [])
+
+
+def _port_matches(token: object, port: int) -> bool:
+    """A destination port token holds `port`; an unreadable token holds nothing we can name."""
+    if isinstance(token, int) and not isinstance(token, bool):
+        return token == port
+    if not isinstance(token, str):
+        return False
+    token = token.strip()
+    if token == "*":
+        return True
+    low, _, high = token.partition("-")
+    try:
+        return int(low) <= port <= int(high or low)
+    except ValueError:
+        return False
+
+
+def _tcp(protocol: object) -> bool:
+    return isinstance(protocol, str) and protocol.strip().lower() in ("tcp", "*", "any", "6")
+
+
+def single_address_rules(subnets: object, port: int, within: object, outside: object) -> list[dict]:
+    found: dict[tuple, dict] = {}
+    for subnet in subnets if isinstance(subnets, list) else []:
+        group = subnet.get("nsg") if isinstance(subnet, dict) else None
+        if not isinstance(group, dict) or group.get("inScope") is False:
+            continue
+        for rule in group.get("securityRules") or []:
+            p = rule.get("properties") if isinstance(rule, dict) else None
+            if not isinstance(p, dict) or not _tcp(p.get("protocol")):
+                continue
+            if not any(_port_matches(t, port) for t in _port_tokens(p)):
+                continue
+            single = p.get("destinationAddressPrefix")
+            prefixes = ([single] if single else []) + list(p.get("destinationAddressPrefixes") or [])
+            for prefix in prefixes:
+                net = netmath.parse_network(prefix)
+                if net is None or net.num_addresses != 1:
+                    continue
+                if within is not None and not netmath.ip_in(prefix, within):
+                    continue
+                if outside and netmath.ip_in(prefix, outside):
+                    continue
+                key = (armid.key(group.get("id") or ""), str(rule.get("name")).lower(), str(net.network_address))
+                entry = found.setdefault(key, {
+                    "nsg": group.get("name"), "nsg_id": group.get("id"), "nsgResourceGroup": group.get("resourceGroup"),
+                    "rule": rule.get("name"), "priority": p.get("priority"), "direction": p.get("direction"),
+                    "access": p.get("access"), "address": str(net.network_address), "subnets": []})
+                if subnet.get("name") not in entry["subnets"]:
+                    entry["subnets"].append(subnet.get("name"))
+    return list(found.values())
 
 
 OPTIONS = jmespath.Options(custom_functions=RuleFunctions())

@@ -248,6 +248,8 @@ class NetworkViews:
             "privateEndpoints": [e["id"] for e in as_list(p.get("privateEndpoints")) if ref_id(e)],
             "applicationGatewayIPConfigurations": [
                 c["id"] for c in as_list(p.get("applicationGatewayIPConfigurations")) if ref_id(c)],
+            "applicationGatewayIPConfigurationOwners": [
+                self._owner_of(c["id"]) for c in as_list(p.get("applicationGatewayIPConfigurations")) if ref_id(c)],
             "serviceAssociationLinks": [text(props(s).get("linkedResourceType"))
                                         for s in as_list(p.get("serviceAssociationLinks"))],
             "foreignNodeResourceGroups": self._foreign_node_groups(owners),

@@ -8,7 +8,7 @@ is done here once, so a rule reads a field instead of recomputing it.
 from __future__ import annotations
 
 from scanner import armid
-from scanner.inventory import identity, pools
+from scanner.inventory import apiserver_candidates, identity, pools
 from scanner.inventory.indexes import Indexes, cluster_pools, plugin_family
 from scanner.inventory.kube import kube_view
 from scanner.inventory.networks import NetworkViews
@@ -95,6 +95,9 @@ class ClusterViews:
         agic = self._agic(p, vnet, node_group)
         missing = [m for s in node_subnets + pod_subnets + ([api_subnet] if api_subnet else []) for m in s["missing"]]
         connected = (vnet or {}).get("connected") or None
+        # APIMIG-001: only for clusters not yet VNet-integrated in a bring-your-own VNet
+        api_candidates = (apiserver_candidates.candidates(self.networks, vnet, node_group, tag_pods)
+                          if node_subnets and api.get("enableVnetIntegration") is not True else None)
         if connected:
             missing += connected["missing"]
         return {
@@ -144,6 +147,7 @@ class ClusterViews:
                 "subnet": api_subnet,
                 "authorizedIPRanges": [r for r in as_list(api.get("authorizedIPRanges")) if isinstance(r, str)],
             },
+            "apiServerCandidates": api_candidates,
             "addons": {k.lower(): v for k, v in as_dict(p.get("addonProfiles")).items() if isinstance(v, dict)},
             "agic": agic,
             "routeTables": list(tables.values()),
