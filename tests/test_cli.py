@@ -31,8 +31,23 @@ def test_the_demo_writes_both_reports_with_a_fail_and_a_pass_of_each_rule(run_sc
         assert {"fail", "pass"} <= statuses, rule_id
 
 
+def test_the_demo_shows_a_fail_and_a_pass_in_every_category(run_scan):
+    result = run_scan("--demo", "--profile", "all")
+    categories = {r["category"] for r in result.report["rules"]}
+    assert len(categories) == 9
+    for category in categories:
+        statuses = {f["status"] for f in result.findings() if f["category"] == category}
+        assert {"fail", "pass"} <= statuses, category
+
+
 def test_the_demo_plants_drift_where_its_readme_says(run_scan):
     result = run_scan("--demo", "--profile", "all")
+    assert result.status("DUALSTACK-001", "aks-edge-dualstack") == "fail"  # calico on a dual-stack cluster
+    assert result.status("IPAM-002", "aks-edge-dualstack") == "fail"  # service CIDR over the peered vnet-mgmt
+    assert result.status("IDENT-001", "aks-edge-dualstack") == "fail"  # a read-only custom role at mg-platform
+    assert result.status("DUALSTACK-007", "aks-edge-dualstack") == "pass"  # its kube data: Local on IPv6
+    assert result.status("IDENT-001", "aks-legacy-orders") == "error"  # service principal, no sp_object_ids
+    assert result.status("LB-001", "aks-legacy-orders") == "pass"  # sku.name Basic is the cluster's own SKU
     assert result.status("APISRV-007", "aks-checkout-prod") == "fail"
     assert result.status("APISRV-007", "aks-payments-prod") == "pass"
     assert result.status("APISRV-007", "aks-dev-sandbox") == "not_applicable"

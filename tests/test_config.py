@@ -76,3 +76,15 @@ def test_a_bad_config_is_exit_2_before_any_report(run_scan, tmp_path):
     assert result.code == 2
     assert str(path) in result.stderr
     assert not (result.out_dir / "report.json").exists()
+
+
+def test_sp_object_ids_let_a_service_principal_cluster_reach_a_verdict(run_scan, tmp_path):
+    """The demo's aks-legacy-orders runs on a service principal: mapped, its Network Contributor grant counts."""
+    path = config_file(tmp_path, """\
+        parameters:
+          sp_object_ids: {"909e11c7-fd28-41c9-9c36-f814764229c4": "584c5d03-5379-4e68-bb20-8e6d5188d4f8"}
+        """)
+    without = run_scan("--demo")
+    with_map = run_scan("--demo", "--config", str(path))
+    assert without.status("IDENT-001", "aks-legacy-orders") == "error"
+    assert with_map.status("IDENT-001", "aks-legacy-orders") == "pass"
