@@ -6,7 +6,8 @@ import jmespath
 
 from scanner import inventory
 from scanner.collect.snapshot import Snapshot
-from scanner.engine.functions import OPTIONS, single_address_rules
+from scanner.engine.functions import OPTIONS
+from scanner.nsg_listing import single_address_rules
 
 SUB = "3f9c2a71-5b8e-4d06-9a1f-2c7e8b4d5a10"
 NET = f"/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network"
