@@ -72,8 +72,13 @@ def _describe(assignment: dict) -> str:
 
 
 def grants(identity: dict | None, resource_id: str | None, actions: list[str]) -> dict:
-    """`{granted, by, undecided}` for the control-plane identity view of a cluster on one resource."""
-    result: dict = {"resource": resource_id, "granted": None, "by": None, "undecided": []}
+    """`{granted, by, undecided, considered}` for a cluster's control-plane identity on one resource.
+
+    `considered` names the assignments whose scope reaches the resource (what a human checks in the
+    portal); the principal's other assignments are left out, so evidence stays small when one
+    principal holds thousands of them.
+    """
+    result: dict = {"resource": resource_id, "granted": None, "by": None, "undecided": [], "considered": []}
     if not isinstance(identity, dict) or not resource_id or not isinstance(actions, list):
         result["undecided"] = ["the identity or the resource is unknown"]
         return result
@@ -86,6 +91,7 @@ def grants(identity: dict | None, resource_id: str | None, actions: list[str]) -
         applies = scope_applies(assignment.get("scope") or "", resource_id, chains)
         if applies is False:
             continue
+        result["considered"].append(_describe(assignment))
         if applies is None:
             sub = armid.subscription_of(resource_id)
             undecided.append(f"{_describe(assignment)}: the input lacks subscription {sub}'s resourcecontainers row "
