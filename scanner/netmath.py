@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -34,6 +35,9 @@ _IPV4_MASK_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/\d{1,3}(\.\d{1,3}){3}$")
 def parse_network(text: object) -> IPNetwork | None:
     """Read an address or CIDR as a network; ``None`` for anything that is neither.
 
+    Strings are parsed once (the same prefixes recur across rules and clusters); networks are
+    immutable, so sharing them is safe.
+
     Host bits are allowed (``10.0.0.5/16``) because Azure accepts them in NSG rules and routes.
     Only dotted-quad IPv4 and colon-separated IPv6 are accepted: ``ipaddress`` would read ``"789"``
     as ``0.0.3.21``, and Azure rows really contain such prefixes, which RULES.md says are neither an
@@ -41,6 +45,11 @@ def parse_network(text: object) -> IPNetwork | None:
     """
     if not isinstance(text, str):
         return None
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text(text: str) -> IPNetwork | None:
     text = text.strip()
     if ":" not in text and not (_DOTTED_QUAD.match(text) or _IPV4_MASK_FORM.match(text)):
         return None

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import jmespath
 import yaml
 from jmespath.exceptions import JMESPathError
 from jsonschema import Draft202012Validator
@@ -21,6 +20,7 @@ from jsonschema.exceptions import best_match
 
 from rules import PACK_VERSION, RULES_DIR, SCHEMA_PATH
 from scanner.engine import params
+from scanner.engine.compiled import compile_expression
 from scanner.engine.functions import arity, check_literal_patterns
 from scanner.engine.template import Template
 from scanner.errors import InputError
@@ -102,7 +102,7 @@ def _lint(node: dict) -> None:
 
 def _expression(path: Path, field: str, text: str):
     try:
-        compiled = jmespath.compile(text)
+        compiled = compile_expression(text)
         _lint(compiled.parsed)
         return compiled
     except (JMESPathError, ValueError) as exc:

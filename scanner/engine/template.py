@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import jmespath
-
-from scanner.engine.functions import OPTIONS
+from scanner.engine.compiled import compile_expression
 
 _QUOTES = "`'\""
 
@@ -57,7 +55,7 @@ class Template:
                 i += 2
             elif text[i] == "{":
                 end = _placeholder_end(text, i)
-                parts += ["".join(literal), jmespath.compile(text[i + 1 : end].strip())]
+                parts += ["".join(literal), compile_expression(text[i + 1 : end].strip())]
                 literal, i = [], end + 1
             elif text[i] == "}":
                 raise ValueError(f"unbalanced brace in {text!r} (write {{{{ or }}}} for a literal brace)")
@@ -71,7 +69,7 @@ class Template:
         return [p for p in self.parts if not isinstance(p, str)]
 
     def render(self, context: dict) -> str:
-        return "".join(p if isinstance(p, str) else _text(p.search(context, options=OPTIONS)) for p in self.parts)
+        return "".join(p if isinstance(p, str) else _text(p.search(context)) for p in self.parts)
 
 
 def _text(value: object) -> str:
