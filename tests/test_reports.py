@@ -398,3 +398,15 @@ def test_write_reports_does_not_alter_the_report(tmp_path):
     before = copy.deepcopy(report)
     write_reports(report, tmp_path, ["json"])
     assert report == before
+
+
+def test_render_json_writes_one_line_per_finding():
+    report = sample_report()
+    lines = render_json(report).splitlines()
+    assert sum(1 for line in lines if line.startswith('    {"rule_id"')) == len(report["findings"])
+
+
+def test_render_json_refuses_nan():
+    report = sample_report([make_finding(evidence={"ratio": float("nan")})])
+    with pytest.raises(ValueError):
+        render_json(report)
