@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -179,12 +181,27 @@ def run_scan(args: argparse.Namespace) -> int:
     return gate(report["findings"], coverage, args.fail_on, args.allow_partial)
 
 
+@contextmanager
+def _no_cyclic_gc():
+    """A scan builds millions of plain dicts and lists and frees them together at the end: the cyclic
+    collector would re-walk them all on every pass (half the time of a large scan, measured) and
+    finds no cycles to break. Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "rules":
             return rules_cli.run(args)
-        return run_scan(args)
+        with _no_cyclic_gc():
+            return run_scan(args)
     except InputError as exc:
         print(f"aks-netaudit: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
