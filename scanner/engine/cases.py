@@ -11,12 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-
-import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from rules import RULES_DIR
 from scanner import armid, inventory
@@ -27,6 +22,7 @@ from scanner.engine.functions import DECISIONS
 from scanner.engine.loader import Rule
 from scanner.errors import InputError
 from scanner.inventory.rows import CLUSTER
+from scanner.yamldoc import read_checked
 
 CASE_SCHEMA_PATH = RULES_DIR / "case.schema.json"
 
@@ -48,11 +44,6 @@ class CaseResult:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.rule_id} {self.name} ({statuses})"
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(CASE_SCHEMA_PATH.read_text(encoding="utf-8")))
-
-
 def merge_patch(target: object, patch: object) -> object:
     """RFC 7396: objects merge key by key, `null` deletes a key, anything else replaces."""
     if not isinstance(patch, dict):
@@ -72,20 +63,7 @@ def case_path(rule: Rule) -> Path:
 
 
 def load_cases(path: Path, rule_id: str) -> dict:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}: not valid YAML{where}") from exc
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: a case file must be a YAML mapping")
-    error = best_match(_validator().iter_errors(document))
-    if error is not None:
-        where = error.json_path.removeprefix("$.").removeprefix("$") or "(top level)"
-        raise InputError(f"{path}: {where}: {error.message}")
+    document = read_checked(path, CASE_SCHEMA_PATH, "case")
     if document["rule"] != rule_id:
         raise InputError(f"{path}: rule: {document['rule']} does not match the rule file's id {rule_id}")
     names = set(document["rows"])

@@ -7,16 +7,11 @@ file and the field: rule files are untrusted input like any other.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-import yaml
 from jmespath.exceptions import JMESPathError
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from rules import PACK_VERSION, RULES_DIR, SCHEMA_PATH
 from scanner.engine import params
@@ -24,6 +19,7 @@ from scanner.engine.compiled import compile_expression
 from scanner.engine.functions import arity, check_literal_patterns
 from scanner.engine.template import Template
 from scanner.errors import InputError
+from scanner.yamldoc import read_checked
 
 PROFILES = ("baseline", "overlay-migration", "apiserver-vnet-migration")
 BUILT_IN_PREFIXES = ("APISRV", "IDENT", "IPAM", "OVERLAY", "DUALSTACK", "KUBENET", "MIGRATE", "APIMIG", "EXPOSE", "LB")
@@ -76,11 +72,6 @@ class RulePack:
     sha256: str
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-
-
 def _lint(node: dict) -> None:
     """Mistakes JMESPath accepts but a rule never means: unknown functions, wrong arity, `!a.b`."""
     if node.get("type") == "function_expression":
@@ -121,24 +112,6 @@ def _template(path: Path, field: str, text: str) -> Template:
         raise InputError(f"{path}: {field}: invalid template: {detail}") from exc
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise InputError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: a rule file must be a YAML mapping")
-    error = best_match(_validator().iter_errors(document))
-    if error is not None:
-        field = error.json_path.removeprefix("$.").removeprefix("$") or "(top level)"
-        raise InputError(f"{path}: {field}: {error.message}")
-    return document
-
-
 def _parameters(path: Path, doc: dict) -> dict:
     declared = doc.get("parameters", {})
     for name, spec in declared.items():
@@ -148,7 +121,7 @@ def _parameters(path: Path, doc: dict) -> dict:
 
 
 def load_rule(path: Path, built_in: bool = True) -> Rule:
-    doc = _read_yaml(path)
+    doc = read_checked(path, SCHEMA_PATH, "rule")
     if doc["severity"] != "info" and "fail" not in doc["message"]:
         raise InputError(f"{path}: message.fail: required for a {doc['severity']} rule (only info rules never fail)")
     when = tuple(
