@@ -74,9 +74,11 @@ def _describe(assignment: dict) -> str:
 def grants(identity: dict | None, resource_id: str | None, actions: list[str]) -> dict:
     """`{granted, by, undecided, considered}` for a cluster's control-plane identity on one resource.
 
-    `considered` names the assignments whose scope reaches the resource (what a human checks in the
-    portal); the principal's other assignments are left out, so evidence stays small when one
-    principal holds thousands of them.
+    Azure RBAC is additive: an action is held when any assignment reaching the resource grants it,
+    so the rights may come from several roles (`by` names each one used). `considered` names the
+    assignments whose scope reaches the resource (what a human checks in the portal); the
+    principal's other assignments are left out, so evidence stays small when one principal holds
+    thousands of them.
     """
     result: dict = {"resource": resource_id, "granted": None, "by": None, "undecided": [], "considered": []}
     if not isinstance(identity, dict) or not resource_id or not isinstance(actions, list):
@@ -86,6 +88,8 @@ def grants(identity: dict | None, resource_id: str | None, actions: list[str]) -
         result["undecided"] = [identity.get("reason") or "the cluster's control-plane identity is unknown"]
         return result
     chains = identity.get("chains") or {}
+    missing = list(actions)
+    used: list[str] = []
     undecided = []
     for assignment in identity.get("assignments") or []:
         applies = scope_applies(assignment.get("scope") or "", resource_id, chains)
@@ -101,8 +105,12 @@ def grants(identity: dict | None, resource_id: str | None, actions: list[str]) -
         if permissions is None:
             undecided.append(f"{_describe(assignment)}: role definition {assignment.get('roleId')} is not in the input")
             continue
-        if all(role_grants(permissions, action) for action in actions):
-            result.update(granted=True, by=_describe(assignment), undecided=[])
+        held = [action for action in missing if role_grants(permissions, action)]
+        if held:
+            used.append(_describe(assignment))
+            missing = [action for action in missing if action not in held]
+        if not missing:
+            result.update(granted=True, by=", ".join(used), undecided=[])
             return result
     result["granted"] = None if undecided else False
     result["undecided"] = undecided

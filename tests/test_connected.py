@@ -120,3 +120,10 @@ def test_a_peered_range_in_virtualnetwork_changes_an_nsg_verdict():
     alone = view([spoke(nsg=nsg_id), deny_outside_vnet])
     assert jmespath.search(flow, connected, options=OPTIONS) == "allow"
     assert jmespath.search(flow, alone, options=OPTIONS) == "deny"
+
+
+def test_a_peering_without_its_remote_address_space_is_undecided():
+    bare = peering("to-a", network_id("virtualNetworks", "vnet-a"), [])
+    del bare["properties"]["remoteAddressSpace"]
+    v = view([spoke(bare)])
+    assert "to-a" in v["connected"]["undecided"][0] and "remoteAddressSpace" in v["connected"]["undecided"][0]

@@ -139,3 +139,21 @@ def test_a_user_assigned_identity_is_read_from_its_one_entry():
 ])
 def test_action_wildcards(pattern, value, expected):
     assert roles.wildcard_match(pattern, value) is expected
+
+
+def test_rights_split_over_two_roles_add_up():
+    join_only, read_only = "1a1a1a1a-0000-4000-8000-000000000001", "2b2b2b2b-0000-4000-8000-000000000002"
+    rows = [assignment(f"/subscriptions/{SUB}", join_only),
+            role_definition(join_only, ["Microsoft.Network/virtualNetworks/subnets/join/action"]),
+            assignment(f"/subscriptions/{SUB}/resourceGroups/rg-net", read_only),
+            role_definition(read_only, ["Microsoft.Network/virtualNetworks/subnets/read"])]
+    result = grant(*rows)
+    assert result["granted"] is True
+    assert result["by"].count("AKS subnet joiner at") == 2
+
+
+def test_one_of_two_rights_is_not_a_grant():
+    join_only = "1a1a1a1a-0000-4000-8000-000000000001"
+    rows = [assignment(f"/subscriptions/{SUB}", join_only),
+            role_definition(join_only, ["Microsoft.Network/virtualNetworks/subnets/join/action"])]
+    assert grant(*rows)["granted"] is False

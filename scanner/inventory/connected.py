@@ -135,10 +135,12 @@ class ConnectedNetworks:
         for server, via in route_servers:
             if server:
                 bgp.append({"id": server, "name": armid.name_of(server), "kind": "Azure Route Server", "via": via})
-        undecided = []
+        undecided = [f"peering {p['name'] or '(unnamed)'} to {p['remoteId'] or '(no remote VNet)'} has no "
+                     "remoteAddressSpace in its row: the peered range is unknown"
+                     for p in peerings if not p["remoteAddressSpace"]]
         if bgp and not self.onprem_prefixes:
-            undecided = [f"{b['kind']} {b['name']} ({b['id']}) learns routes over BGP that Resource Graph cannot "
-                         "show: set the scan parameter onprem_prefixes" for b in bgp]
+            undecided += [f"{b['kind']} {b['name']} ({b['id']}) learns routes over BGP that Resource Graph cannot "
+                          "show: set the scan parameter onprem_prefixes" for b in bgp]
         learned = self.onprem_prefixes if bgp else []
         peered = [prefix for p in peerings for prefix in p["remoteAddressSpace"]]
         tag_peered = [prefix for p in peerings if p["connected"] for prefix in p["remoteAddressSpace"]]
