@@ -12,6 +12,7 @@ from rules import RULES_DIR
 from scanner import cli
 from scanner.engine.loader import load_pack
 from scanner.errors import InputError
+from scanner.rules_cli import describe
 
 MODEL = RULES_DIR / "azure-cni-overlay" / "OVERLAY-005.yaml"
 MODEL_CASES = RULES_DIR / "azure-cni-overlay" / "OVERLAY-005.cases.yaml"
@@ -127,3 +128,10 @@ def test_copying_the_built_in_folder_as_a_users_folder_is_refused(tmp_path):
     shutil.copytree(RULES_DIR / "azure-cni-overlay", tmp_path / "copy")
     with pytest.raises(InputError, match="built-in prefix"):
         load_pack(user_dirs=[tmp_path / "copy"])
+
+
+@pytest.mark.parametrize("rule", load_pack().rules, ids=lambda r: r.id)
+def test_rules_show_answers_for_every_built_in_rule(rule):
+    text = describe(rule)
+    assert text.startswith(f"{rule.id}  {rule.title}") and rule.references[0] in text
+    assert "Why" in text and "How to fix" in text
