@@ -13,9 +13,8 @@ from pathlib import Path
 from reports import FORMATS, build_report, write_reports
 from reports.build import SEVERITIES
 from scanner import __version__, inventory, rules_cli
-from scanner.collect import offline
+from scanner.collect import sources
 from scanner.config import load_config
-from scanner.demo import demo_inputs
 from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import PROFILES, load_pack, select
 from scanner.errors import InputError
@@ -51,13 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="aks-netaudit", description=__doc__)
     parser.add_argument("--version", action="version", version=f"aks-netaudit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    scan = commands.add_parser("scan", help="audit clusters from Resource Graph rows and write reports")
-    source = scan.add_argument_group("input")
-    source.add_argument("--input", action="append", type=Path, default=[], metavar="FILE",
-                        help="Resource Graph rows: az graph query -o json output or a bare JSON array (repeatable)")
-    source.add_argument("--kube-input", action="append", default=[], metavar="CLUSTER=FILE",
-                        help="kubectl get ... -A -o json output for a cluster given by name or ARM id (repeatable)")
-    source.add_argument("--demo", action="store_true", help="audit the embedded demo tenant")
+    scan = commands.add_parser("scan", help="audit the clusters of a tenant (live) or of exported rows; write reports")
+    sources.add_arguments(scan)
     scan.add_argument("--profile", action="append", default=[], metavar="NAME",
                       help=f"rule profile, repeatable: all, {', '.join(PROFILES)} (default baseline)")
     scan.add_argument("--config", type=Path, metavar="FILE",
@@ -85,6 +79,7 @@ def _coverage(snapshot, inv: inventory.Inventory) -> dict:
         "queries": snapshot.queries,
         "errors": snapshot.errors,
         "warnings": snapshot.warnings,
+        "subscriptions": snapshot.subscriptions,
         "clusters": len(inv.clusters),
         "resources": inv.resource_counts,
         "kubernetes": {"clusters": inv.kube_clusters},
@@ -148,13 +143,7 @@ def run_scan(args: argparse.Namespace) -> int:
     pack = load_pack(user_dirs=args.rules)
     rules = select(pack.rules, profiles)
     config = load_config(args.config, list(pack.rules))
-    inputs, kube_inputs, source = list(args.input), list(args.kube_input), "offline"
-    if args.demo:
-        demo_files, demo_kube = demo_inputs()
-        inputs, kube_inputs, source = inputs + demo_files, demo_kube + kube_inputs, "demo"
-    if not inputs:
-        raise InputError("aks-netaudit scan: give --input FILE (Resource Graph rows) or --demo")
-    snapshot = offline.load(inputs, kube_inputs, source=source)
+    snapshot = sources.gather(args)
     inv = inventory.build(snapshot, config.parameters)
     findings = [f.to_dict() for f in evaluate(rules, {"cluster": inv.views("cluster")}, config.rules)]
     coverage = _coverage(snapshot, inv)
@@ -163,10 +152,11 @@ def run_scan(args: argparse.Namespace) -> int:
         "started": started,
         "finished": _now(),
         "collected": snapshot.collected,
-        "source": source,
+        "source": snapshot.source,
         "inputs": snapshot.inputs,
-        "scope": {"subscriptions": sorted({r.get("subscriptionId") for r in snapshot.rows if r.get("subscriptionId")})},
-        "cloud": "AzureCloud",
+        "scope": snapshot.scope,
+        "cloud": snapshot.cloud,
+        "arm_endpoint": snapshot.arm_endpoint,
         "profiles": profiles,
         "rules": len(rules),
         "rule_pack": {"version": pack.version, "sha256": pack.sha256},

@@ -74,7 +74,9 @@ def make_scan() -> dict:
 def make_coverage(**overrides: object) -> dict:
     coverage = {
         "complete": True,
-        "queries": [{"name": "managedclusters", "rows": 3, "requests": 1}],
+        "queries": [{"name": "resources", "table": "resources", "scope": "tenant", "requests": 1, "pages": 1,
+                     "rows": 3, "retries": 0, "seconds": 0.42}],
+        "subscriptions": [SUB],
         "errors": [],
         "warnings": [],
         "clusters": 3,

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.collect.snapshot import Snapshot
+from scanner.collect.snapshot import FORMAT_VERSION, MARKER, Snapshot, from_document
 from scanner.errors import InputError
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
@@ -25,11 +25,12 @@ class RowFile:
 
     path: str
     sha256: str
-    shape: str  # "envelope" | "array"
+    shape: str  # "envelope" | "array" | "snapshot"
     rows: list[dict]
     next_page: bool = False
     result_truncated: bool = False
     total: int | None = None
+    snapshot: Snapshot | None = None
 
     @property
     def truncated(self) -> bool:
@@ -68,6 +69,16 @@ def _check_rows(path: Path, rows: list) -> list[dict]:
     return rows
 
 
+def _read_snapshot(path: Path, digest: str, document: dict) -> RowFile:
+    if document[MARKER] != FORMAT_VERSION:
+        raise InputError(f"{path}: {MARKER}: version {document[MARKER]!r}, this tool reads {FORMAT_VERSION}")
+    rows = document.get("rows")
+    if not isinstance(rows, list) or not isinstance(document.get("kube", {}), dict):
+        raise InputError(f"{path}: a snapshot needs a 'rows' array and a 'kube' object")
+    snapshot = from_document(document)
+    return RowFile(str(path), digest, "snapshot", _check_rows(path, rows), snapshot=snapshot)
+
+
 def read_row_file(path: Path) -> RowFile:
     """Parse one `--input` file: a bare array of rows or an `az graph query` / REST envelope."""
     document, digest = _read_json(path)
@@ -75,8 +86,8 @@ def read_row_file(path: Path) -> RowFile:
         return RowFile(str(path), digest, "array", _check_rows(path, document))
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a JSON array of Resource Graph rows or an object with a 'data' array")
-    if "aks_netaudit_snapshot" in document:
-        raise InputError(f"{path}: aks-netaudit snapshot files are not supported by this version yet")
+    if MARKER in document:
+        return _read_snapshot(path, digest, document)
     data = document.get("data")
     if not isinstance(data, list):
         hint = " ('data' is not an array)" if "data" in document else ""
@@ -197,12 +208,47 @@ def parse_kube_option(option: str) -> tuple[str, Path]:
     return ref, Path(file)
 
 
+def subscription_of(row: dict) -> str | None:
+    sub = row.get("subscriptionId")
+    if isinstance(sub, str) and sub:
+        return sub.lower()
+    parts = row["id"].split("/")
+    return parts[2].lower() if len(parts) > 2 and parts[1].lower() == "subscriptions" else None
+
+
+def _read_whole(files: list[RowFile], snapshot: Snapshot) -> list[str]:
+    """Subscriptions with rows in complete envelopes: a bare array proves nothing about completeness."""
+    incomplete = {e["source"] for e in snapshot.errors}
+    subs = {subscription_of(r) for f in files if f.shape == "envelope" and f.path not in incomplete for r in f.rows}
+    return sorted(s for s in subs if s)
+
+
+def _replay(file: RowFile, kube_inputs: list[str]) -> Snapshot:
+    """A snapshot file replays as it was collected; kubectl files may add only what it lacks."""
+    snapshot = file.snapshot
+    snapshot.inputs = [{"path": file.path, "sha256": file.sha256, "rows": len(file.rows), "shape": "snapshot"}]
+    for option in kube_inputs:
+        ref, path = parse_kube_option(option)
+        cluster_id = resolve_cluster(ref, snapshot.rows)
+        if cluster_id in snapshot.kube:
+            raise InputError(f"--kube-input {ref}: the snapshot already holds Kubernetes data for this cluster")
+        snapshot.kube[cluster_id] = read_kube_file(path)
+    return snapshot
+
+
 def load(inputs: list[Path], kube_inputs: list[str] | None = None, source: str = "offline") -> Snapshot:
     """Read every input file into one Snapshot, judging completeness across all of them."""
-    snapshot = Snapshot(source=source)
     files = [read_row_file(Path(p)) for p in inputs]
+    replays = [f for f in files if f.shape == "snapshot"]
+    if replays:
+        if len(files) > 1:
+            raise InputError(f"--input {replays[0].path}: a snapshot is a complete record and cannot be mixed "
+                             "with other --input files")
+        return _replay(replays[0], kube_inputs or [])
+    snapshot = Snapshot(source=source)
     _judge_completeness(files, snapshot)
     snapshot.rows = _merge_rows(files, snapshot)
+    snapshot.subscriptions = _read_whole(files, snapshot)
     snapshot.inputs = [
         {"path": f.path, "sha256": f.sha256, "rows": len(f.rows), "shape": f.shape} for f in files
     ]
