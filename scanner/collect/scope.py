@@ -18,8 +18,6 @@ from azure.mgmt.resource.subscriptions import SubscriptionClient
 from scanner.collect.clouds import ArmSettings
 from scanner.collect.policies import CountingRetryPolicy, QuotaPacer, Sleep
 
-MG_SUBSCRIPTION_TYPE = "/subscriptions"
-
 
 @dataclass
 class Scope:
@@ -57,7 +55,8 @@ def resolve_scope(credential: TokenCredential, settings: ArmSettings, subscripti
             table = "managementGroups"
             for group in management_groups:
                 for item in mg_client.management_groups.get_descendants(group):
-                    if (item.type or "").lower() == MG_SUBSCRIPTION_TYPE and item.name:
+                    # the type reads "/subscriptions" or "Microsoft.Management/managementGroups/subscriptions"
+                    if (item.id or "").lower().startswith("/subscriptions/") and item.name:
                         found.append(item.name.lower())
         else:
             table = "subscriptions"
