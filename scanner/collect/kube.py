@@ -19,6 +19,7 @@ error with the HTTP status (or None), and one cluster's failure never stops the 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -161,6 +162,35 @@ def _pick_context(fqdns: list[str], contexts: list[_Context], current: str | Non
 # --- reading one cluster --------------------------------------------------------------------------
 
 
+class _ConfigLogCapture(logging.Filter):
+    """Holds back what `kubernetes.config` logs on the root logger, keeping the errors.
+
+    The client logs a failing exec plugin (kubelogin) with `logging.error` and goes on without
+    credentials; the error is the cause the coverage entry must name, and an unauthenticated
+    request must not be sent in its place.
+    """
+
+    MODULES = {"kube_config", "exec_provider"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.module not in self.MODULES:
+            return True
+        if record.levelno >= logging.ERROR:
+            self.errors.append(record.getMessage())
+        return False
+
+    def __enter__(self) -> _ConfigLogCapture:
+        logging.getLogger().addFilter(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        logging.getLogger().removeFilter(self)
+
+
 def _one_line(text: object) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
@@ -181,6 +211,8 @@ def _api_failure(exc: ApiException) -> tuple[str, int | None]:
     text = f"HTTP {status} {exc.reason or ''}".rstrip()
     if detail and detail.lower() != str(exc.reason or "").lower():
         text += f": {detail}"
+    if status == 401:
+        text += " (the context's credentials were refused: renew them, e.g. az aks get-credentials and kubelogin)"
     return _one_line(text), status
 
 
@@ -191,7 +223,7 @@ def _transport_failure(exc: Exception, timeout: float) -> str:
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         return f"cannot connect to the API server: {_one_line(exc)}"
     if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
-        return f"timed out (limit {timeout:g}s per cluster): {_one_line(exc)}"
+        return f"timed out (limit {timeout:g}s per cluster)"
     if isinstance(exc, urllib3.exceptions.ProtocolError):
         return f"the connection failed: {_one_line(exc)}"
     return _one_line(f"{type(exc).__name__}: {exc}")
@@ -247,6 +279,13 @@ def _read_cluster(
     kubeconfig: Path, context: _Context, scope: str, timeout: float, result: KubeResult
 ) -> list[dict] | None:
     """The cluster's objects (None when nothing could be read); every failure goes to `result.errors`."""
+    with _ConfigLogCapture() as logged:
+        return _read_cluster_logged(kubeconfig, context, scope, timeout, result, logged)
+
+
+def _read_cluster_logged(
+    kubeconfig: Path, context: _Context, scope: str, timeout: float, result: KubeResult, logged: _ConfigLogCapture
+) -> list[dict] | None:
     where = f"context {context.name}"
     configuration = k8s_client.Configuration()
     configuration.retries = False  # one attempt per request: the timeout is the cluster's, not per retry
@@ -257,6 +296,10 @@ def _read_cluster(
         )
     except Exception as exc:  # noqa: BLE001 - any fault in a user's context (exec plugin, cert data, ...) is its error
         result.error(scope, _one_line(f"{where}: cannot build a client from the kubeconfig: {exc}"), None)
+        return None
+    if logged.errors:  # e.g. the exec plugin failed: the client would go on without credentials
+        api_client.close()
+        result.error(scope, _one_line(f"{where}: cannot build a client from the kubeconfig: {logged.errors[0]}"), None)
         return None
     lists = [
         ("ConfigMaps in kube-system", "ConfigMap", "list_namespaced_config_map", {"namespace": "kube-system"}),
@@ -272,7 +315,10 @@ def _read_cluster(
             try:
                 items = _list_all(getattr(api, method), what, deadline, timeout, **kwargs)
             except _ReadFailure as failure:
-                result.error(scope, f"{where}: {failure.message}", failure.status)
+                message = f"{where}: {failure.message}"
+                if logged.errors:  # a token refresh through the exec plugin failed on the way
+                    message += f" (credentials: {logged.errors[-1]})"
+                result.error(scope, _one_line(message), failure.status)
                 if failure.status in _PER_LIST_STATUSES:
                     continue
                 break

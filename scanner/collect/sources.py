@@ -15,6 +15,7 @@ from rich.console import Console
 
 from scanner.collect import live, offline
 from scanner.collect.credentials import KINDS
+from scanner.collect.kube import collect_kube
 from scanner.collect.snapshot import Snapshot, write_snapshot
 from scanner.demo import demo_inputs
 from scanner.errors import InputError
@@ -107,13 +108,11 @@ def _live(args: argparse.Namespace) -> Snapshot:
 
 
 def _add_live_kube(args: argparse.Namespace, snapshot: Snapshot) -> None:
-    from scanner.collect.kube import collect_kube
-
-    clusters = [r for r in snapshot.rows if r["type"].lower() == offline.CLUSTER_TYPE]
+    """Clusters already given kubectl output (--kube-input, a snapshot) are not read again."""
+    clusters = [r for r in snapshot.rows
+                if r["type"].lower() == offline.CLUSTER_TYPE and r["id"].lower() not in snapshot.kube]
     result = collect_kube(args.kubeconfig, args.kube_context or None, clusters)
-    for cluster_id, objects in result.objects.items():
-        if cluster_id not in snapshot.kube:
-            snapshot.kube[cluster_id] = objects
+    snapshot.kube.update(result.objects)
     snapshot.errors.extend(result.errors)
     snapshot.warnings.extend(result.warnings)
 
