@@ -90,16 +90,40 @@ def write(name: str, interactions: list[tuple[dict, dict]]) -> None:
 
 def demo_tenant() -> None:
     """The tenant resolved over two pages of the Subscriptions API; the demo rows over both subscriptions."""
+    write("demo-tenant", demo_exchanges())
+
+
+def demo_exchanges() -> list[tuple[dict, dict]]:
     resources = rows_of("resources-sub-a.json") + rows_of("resources-sub-b.json")
     roles = rows_of("authorizationresources.json")
     subs = rows_of("subscriptions.json")
     page2 = f"{PUBLIC}/subscriptions?api-version=2022-12-01&%24skiptoken=c3ViMg%3D%3D"
-    write("demo-tenant", [
+    return [
         (subscriptions_request(PUBLIC), json_response({"value": [subscription_entry(SUB_A)], "nextLink": page2})),
         (subscriptions_request(PUBLIC, page2), json_response({"value": [subscription_entry(SUB_B)]})),
         (graph_request(PUBLIC, "resources", [SUB_A, SUB_B]), graph_page(resources, len(resources), remaining=14)),
         (graph_request(PUBLIC, "authorization", [SUB_A, SUB_B]), graph_page(roles, len(roles), remaining=13)),
         (graph_request(PUBLIC, "subscriptions", [SUB_A, SUB_B]), graph_page(subs, len(subs), remaining=12)),
+    ]
+
+
+def environment_credential() -> None:
+    """EnvironmentCredential's client-secret exchange (MSAL: tenant discovery, then the v2.0 token
+    endpoint), then the demo tenant's calls with the token it got."""
+    authority = f"https://login.microsoftonline.com/{TENANT}"
+    discovery = {
+        "token_endpoint": f"{authority}/oauth2/v2.0/token", "authorization_endpoint": f"{authority}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{authority}/oauth2/v2.0/devicecode",
+        "end_session_endpoint": f"{authority}/oauth2/v2.0/logout", "issuer": f"{authority}/v2.0",
+        "jwks_uri": f"{authority}/discovery/v2.0/keys", "tenant_region_scope": "EU",
+        "cloud_instance_name": "microsoftonline.com", "token_endpoint_auth_methods_supported":
+            ["client_secret_post", "private_key_jwt", "client_secret_basic"]}
+    token = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "test-token"}
+    write("environment-credential", [
+        ({"method": "GET", "uri": f"{authority}/v2.0/.well-known/openid-configuration", "body": None, "headers": {}},
+         json_response(discovery)),
+        ({"method": "POST", "uri": f"{authority}/oauth2/v2.0/token", "body": None, "headers": {}}, json_response(token)),
+        *demo_exchanges(),
     ])
 
 
@@ -196,5 +220,5 @@ def china_cloud() -> None:
 
 
 if __name__ == "__main__":
-    for build in (demo_tenant, many_pages, throttled, batch_failure, management_group, china_cloud):
+    for build in (demo_tenant, environment_credential, many_pages, throttled, batch_failure, management_group, china_cloud):
         build()

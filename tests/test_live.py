@@ -346,3 +346,18 @@ def test_managed_identity_asks_the_identity_endpoint_for_the_resource_manager_au
     assert result.code == 0, result.stderr
     assert identity_endpoint and identity_endpoint[0]["header"] == "test-identity-header"
     assert identity_endpoint[0]["resource"].rstrip("/") == "https://management.azure.com"
+
+
+def test_the_environment_credential_exchanges_its_secret_for_a_token_on_loopback_cassettes(run_scan, monkeypatch):
+    monkeypatch.setenv("AZURE_TENANT_ID", "9b2e4f61-3c8a-4d7e-b5a0-6f1c2d3e4a5b")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "5e0c9a7b-3d1f-4b2a-8c6e-9f0a1b2c3d4e")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "test-secret")
+    with VCR.use_cassette("graph/environment-credential.yaml") as played:
+        result = run_scan("--credential", "environment")
+        assert played.all_played  # the tenant discovery and the token exchange were asked, then the queries
+    assert result.code == 0, result.stderr
+
+
+def test_kube_context_goes_with_kubeconfig(run_scan):
+    result = run_scan("--demo", "--kube-context", "aks1")
+    assert result.code == 2 and "--kubeconfig" in result.stderr
