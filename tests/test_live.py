@@ -18,7 +18,7 @@ import yaml
 from azure.core.credentials import AccessToken
 from cassette_kit import CASSETTES, cassette_vcr
 
-from scanner.collect import live
+from scanner.collect import live, sources
 from scanner.collect.clouds import arm_settings
 from scanner.errors import InputError
 
@@ -361,3 +361,17 @@ def test_the_environment_credential_exchanges_its_secret_for_a_token_on_loopback
 def test_kube_context_goes_with_kubeconfig(run_scan):
     result = run_scan("--demo", "--kube-context", "aks1")
     assert result.code == 2 and "--kubeconfig" in result.stderr
+
+
+def test_progress_is_shown_on_a_terminal_and_quiet_in_ci(monkeypatch, capsys):
+    monkeypatch.setenv("CI", "true")
+    assert sources._progress() is None
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    progress = sources._progress()
+    assert progress is not None
+    with VCR.use_cassette("graph/demo-tenant.yaml"):
+        live.collect(live.LiveRequest(), credential=StaticCredential(), sleep=Waits(), progress=progress)
+    shown = capsys.readouterr().err
+    assert "scope (subscriptions, tenant): 2 rows, 2 pages, 2 requests" in shown
+    assert "resources (resources, tenant): 25 rows, 1 pages, 1 requests" in shown

@@ -8,9 +8,9 @@ rows exported by hand give the same findings; what differs is only how completen
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from azure.core.credentials import TokenCredential
 
@@ -20,6 +20,12 @@ from scanner.collect.graph import GraphCollector, load_queries
 from scanner.collect.policies import Sleep
 from scanner.collect.scope import resolve_scope
 from scanner.collect.snapshot import Snapshot
+
+
+class Progress(Protocol):
+    def page(self, query: str, rows: int) -> None: ...
+
+    def done(self, entry: dict) -> None: ...
 
 
 @dataclass
@@ -46,7 +52,7 @@ def _valid_rows(rows: list, snapshot: Snapshot, query: str) -> list[dict]:
 
 
 def collect(request: LiveRequest, credential: TokenCredential | None = None, batch_size: int = 1000,
-            sleep: Sleep = time.sleep, progress: Callable[[str, int], None] | None = None) -> Snapshot:
+            sleep: Sleep = time.sleep, progress: Progress | None = None) -> Snapshot:
     """Everything the rule pack reads, for the scope asked, with an honest account of what failed."""
     settings = arm_settings(request.cloud, request.arm_endpoint, request.arm_audience)
     if credential is None:
@@ -58,12 +64,17 @@ def collect(request: LiveRequest, credential: TokenCredential | None = None, bat
                       "tenant": None}
     snapshot.queries.append(scope.coverage)
     snapshot.errors.extend(scope.errors)
-    collector = GraphCollector(credential, settings, batch_size=batch_size, sleep=sleep, on_page=progress)
+    if progress:
+        progress.done(scope.coverage)
+    collector = GraphCollector(credential, settings, batch_size=batch_size, sleep=sleep,
+                               on_page=progress.page if progress else None)
     failed: set[str] = set()
     seen: set[str] = set()
     for query in load_queries():
         outcome = collector.run(query, scope.subscriptions, scope.label)
         snapshot.queries.append(outcome.coverage)
+        if progress:
+            progress.done(outcome.coverage)
         snapshot.errors.extend(outcome.errors)
         failed |= outcome.failed_subscriptions
         for row in _valid_rows(outcome.rows, snapshot, query.name):

@@ -64,16 +64,26 @@ def _check_exclusive(args: argparse.Namespace) -> None:
         raise InputError("--kube-context: goes with --kubeconfig")
 
 
-def _progress_printer():
-    """Plain progress on stderr for a terminal; quiet in pipelines (CI set, or stderr not a TTY)."""
+class _TerminalProgress:
+    """Queries, pages, rows and retries on stderr as they happen (rich), for a person at a terminal."""
+
+    def __init__(self) -> None:
+        self.console = Console(stderr=True, highlight=False)
+
+    def page(self, query: str, rows: int) -> None:
+        self.console.print(f"  [dim]{query}: {rows} rows so far[/dim]")
+
+    def done(self, entry: dict) -> None:
+        retries = f", {entry['retries']} retries" if entry["retries"] else ""
+        self.console.print(f"  {entry['name']} ({entry['table']}, {entry['scope']}): {entry['rows']} rows, "
+                           f"{entry['pages']} pages, {entry['requests']} requests{retries}, {entry['seconds']:.1f} s")
+
+
+def _progress() -> _TerminalProgress | None:
+    """Quiet in pipelines: when CI is set or stderr is not a terminal, nothing but the summary is printed."""
     if os.environ.get("CI") or not sys.stderr.isatty():
         return None
-    console = Console(stderr=True)
-
-    def show(query: str, rows: int) -> None:
-        console.print(f"  [dim]{query}[/dim]: {rows} rows", highlight=False)
-
-    return show
+    return _TerminalProgress()
 
 
 def _from_files(args: argparse.Namespace) -> Snapshot:
@@ -99,7 +109,7 @@ def _live(args: argparse.Namespace) -> Snapshot:
     request = live.LiveRequest(subscriptions=args.subscription, management_groups=args.management_group,
                                cloud=args.cloud or "AzureCloud", arm_endpoint=args.arm_endpoint,
                                arm_audience=args.arm_audience, credential=args.credential or "default")
-    snapshot = live.collect(request, progress=_progress_printer())
+    snapshot = live.collect(request, progress=_progress())
     for option in args.kube_input:
         ref, path = offline.parse_kube_option(option)
         cluster_id = offline.resolve_cluster(ref, snapshot.rows)
