@@ -181,7 +181,12 @@ def test_a_subscription_the_identity_cannot_see_is_a_coverage_error():
 
 @pytest.fixture
 def stand_in_az(tmp_path, monkeypatch):
-    """An `az` on PATH that prints a token the way `az account get-access-token -o json` does."""
+    """An `az` on PATH that prints a token the way `az account get-access-token -o json` does.
+
+    When re-recording (AKS_NETAUDIT_RECORD=1, cassettes/README.md) the real, logged-in `az` is used.
+    """
+    if os.environ.get("AKS_NETAUDIT_RECORD") == "1":
+        return None
     folder = tmp_path / "bin"
     folder.mkdir()
     script = folder / "az"
