@@ -219,6 +219,19 @@ def china_cloud() -> None:
     ])
 
 
+def custom_endpoint() -> None:
+    """--arm-endpoint: another Resource Manager (a test double's name; vcrpy answers, nothing resolves it)."""
+    base = "https://arm.contoso.test"
+    resources = by_subscription(rows_of("resources-sub-a.json"), [SUB_A])
+    write("custom-endpoint", [
+        (subscriptions_request(base), json_response({"value": [subscription_entry(SUB_A)]})),
+        (graph_request(base, "resources", [SUB_A]), graph_page(resources, len(resources))),
+        (graph_request(base, "authorization", [SUB_A]), graph_page([], 0)),
+        (graph_request(base, "subscriptions", [SUB_A]), graph_page([], 0)),
+    ])
+
+
 if __name__ == "__main__":
-    for build in (demo_tenant, environment_credential, many_pages, throttled, batch_failure, management_group, china_cloud):
+    for build in (demo_tenant, environment_credential, many_pages, throttled, batch_failure, management_group,
+                  china_cloud, custom_endpoint):
         build()

@@ -380,3 +380,41 @@ def test_progress_is_shown_on_a_terminal_and_quiet_in_ci(monkeypatch, capsys):
     shown = capsys.readouterr().err
     assert "scope (subscriptions, tenant): 2 rows, 2 pages, 2 requests" in shown
     assert "resources (resources, tenant): 25 rows, 1 pages, 1 requests" in shown
+
+
+def test_a_custom_endpoint_is_called_with_its_own_audience_and_recorded_as_custom(run_scan, monkeypatch):
+    credential = StaticCredential()
+    monkeypatch.setattr("scanner.collect.live.make_credential", lambda kind, settings: credential)
+    with VCR.use_cassette("graph/custom-endpoint.yaml") as played:
+        result = run_scan("--arm-endpoint", "https://arm.contoso.test", "--arm-audience", "https://arm.contoso.test/api")
+        assert played.all_played
+    assert result.code == 0, result.stderr
+    assert set(credential.scopes) == {"https://arm.contoso.test/api/.default"}
+    scan = result.report["scan"]
+    assert (scan["cloud"], scan["arm_endpoint"]) == ("custom", "https://arm.contoso.test/")
+
+
+def test_offline_input_is_labelled_by_cloud_and_a_snapshot_keeps_its_own(run_scan, stand_in_az, tmp_path):
+    labelled = run_scan("--demo", "--cloud", "AzureUSGovernment")
+    assert labelled.report["scan"]["cloud"] == "AzureUSGovernment"
+    snap = tmp_path / "snap.json"
+    scan_live(run_scan, "demo-tenant", "--save-snapshot", str(snap))
+    result = run_scan("--input", str(snap), "--cloud", "AzureChinaCloud")
+    assert result.code == 2 and "AzureCloud" in result.stderr
+
+
+def test_coverage_subscriptions_for_offline_and_demo_input(run_scan, write_json):
+    demo = run_scan("--demo")
+    assert demo.report["coverage"]["subscriptions"] == [SUB_A, SUB_B]
+    rows = json.loads((CASSETTES.parent / "examples" / "resources-sub-a.json").read_text())
+    complete = run_scan("--input", str(write_json("a.json", rows)))
+    bare = run_scan("--input", str(write_json("bare.json", rows["data"])))
+    assert complete.report["coverage"]["subscriptions"] == [SUB_A]
+    assert bare.report["coverage"]["subscriptions"] == []
+
+
+def test_offline_input_without_a_cluster_is_a_coverage_error(run_scan, write_json):
+    result = run_scan("--input", str(write_json("empty.json", {"count": 0, "data": [], "skip_token": None,
+                                                              "total_records": 0})))
+    assert result.code == 1
+    assert result.report["coverage"]["errors"][0]["message"].startswith("no AKS cluster was visible")
