@@ -20,6 +20,7 @@ from cassette_kit import CASSETTES, cassette_vcr
 
 from scanner.collect import live, sources
 from scanner.collect.clouds import arm_settings
+from scanner.collect.credentials import make_credential
 from scanner.errors import InputError
 
 SUB_A = "3f9c2a71-5b8e-4d06-9a1f-2c7e8b4d5a10"
@@ -305,6 +306,8 @@ def test_no_cassette_holds_a_bearer_token():
 def test_the_default_credential_can_be_narrowed_to_the_cli(run_scan, stand_in_az, monkeypatch):
     """DefaultAzureCredential limited to the CLI: no managed-identity probe, no shared token cache."""
     monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
+    chain = make_credential("default", arm_settings())
+    assert [type(c).__name__ for c in chain.credentials] == ["AzureCliCredential"]  # no managed-identity probe
     with VCR.use_cassette("graph/demo-tenant.yaml"):
         result = run_scan()
     assert result.code == 0, result.stderr
