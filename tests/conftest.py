@@ -60,3 +60,30 @@ def write_json(tmp_path):
         return path
 
     return write
+
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Tests talk to cassettes and loopback test servers only: any other address fails the test at once."""
+    import socket
+
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def host_of(address) -> str:
+        return str(address[0]) if isinstance(address, tuple) else str(address)
+
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host_of(address) not in _LOOPBACK:
+            raise AssertionError(f"a test tried to connect to {address!r}: only loopback is allowed")
+        return real_connect(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host is not None and str(host) not in _LOOPBACK:
+            raise AssertionError(f"a test tried to resolve {host!r}: only loopback is allowed")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
