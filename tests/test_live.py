@@ -21,6 +21,7 @@ from cassette_kit import CASSETTES, cassette_vcr
 from scanner.collect import live, sources
 from scanner.collect.clouds import arm_settings
 from scanner.collect.credentials import make_credential
+from scanner.collect.policies import Clock
 from scanner.errors import InputError
 
 SUB_A = "3f9c2a71-5b8e-4d06-9a1f-2c7e8b4d5a10"
@@ -39,19 +40,26 @@ class StaticCredential:
         return AccessToken("test-token", int(time.time()) + 3600)
 
 
-class Waits:
+class Waits(Clock):
+    """A clock that records each wait and moves on at once, as if the time had passed."""
+
     def __init__(self):
         self.seconds: list[float] = []
+        self.t = 1000.0
 
-    def __call__(self, seconds: float) -> None:
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
         self.seconds.append(seconds)
+        self.t += seconds
 
 
 def collect(cassette: str, batch_size: int = 1000, **request):
     credential, waits = StaticCredential(), Waits()
     with VCR.use_cassette(f"graph/{cassette}.yaml") as played:
         snapshot = live.collect(live.LiveRequest(**request), credential=credential, batch_size=batch_size,
-                                sleep=waits)
+                                clock=waits)
         assert played.all_played, f"{len(played.data) - played.play_count} interactions of {cassette} were not asked"
     return snapshot, credential, waits
 
@@ -126,9 +134,10 @@ def test_a_5xx_is_retried():
 
 
 def test_the_pacer_waits_for_the_quota_window_when_one_request_is_left():
-    snapshot, _, waits = collect("throttled")
-    # after "x-ms-user-quota-remaining: 1" with "resets-after 00:00:05", the next request waits for the reset
-    assert any(4.0 <= w <= 5.0 for w in waits.seconds[1:]), waits.seconds
+    _, _, waits = collect("throttled")
+    # Retry-After 3 s covers the 429's window (quota 0, resets after 3 s), so the retry goes at once;
+    # then "remaining: 1, resets after 00:00:05": the next request waits those 5 s
+    assert waits.seconds == [3.0, 5.0]
 
 
 def test_a_failed_batch_is_named_in_coverage_and_its_subscription_is_not_read_whole():
@@ -173,7 +182,7 @@ def test_a_subscription_the_identity_cannot_see_is_a_coverage_error():
     unknown = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
     with VCR.use_cassette("graph/demo-tenant.yaml", allow_playback_repeats=True):
         snapshot = live.collect(live.LiveRequest(subscriptions=[unknown]), credential=StaticCredential(),
-                                sleep=Waits())
+                                clock=Waits())
     assert any(unknown in e["message"] and e["source"] == "scope" for e in snapshot.errors)
     assert snapshot.subscriptions == []
 
@@ -237,7 +246,7 @@ def run_scan_allow_partial_code(run_scan, monkeypatch) -> int:
 
 def _with_batch_size(original, size: int):
     def collect_in_batches(request, **kwargs):
-        return original(request, batch_size=size, sleep=Waits(), **{k: v for k, v in kwargs.items() if k != "sleep"})
+        return original(request, batch_size=size, clock=Waits(), **{k: v for k, v in kwargs.items() if k != "clock"})
 
     return collect_in_batches
 
@@ -379,7 +388,7 @@ def test_progress_is_shown_on_a_terminal_and_quiet_in_ci(monkeypatch, capsys):
     progress = sources._progress()
     assert progress is not None
     with VCR.use_cassette("graph/demo-tenant.yaml"):
-        live.collect(live.LiveRequest(), credential=StaticCredential(), sleep=Waits(), progress=progress)
+        live.collect(live.LiveRequest(), credential=StaticCredential(), clock=Waits(), progress=progress)
     shown = capsys.readouterr().err
     assert "scope (subscriptions, tenant): 2 rows, 2 pages, 2 requests" in shown
     assert "resources (resources, tenant): 25 rows, 1 pages, 1 requests" in shown
@@ -421,3 +430,15 @@ def test_offline_input_without_a_cluster_is_a_coverage_error(run_scan, write_jso
                                                               "total_records": 0})))
     assert result.code == 1
     assert result.report["coverage"]["errors"][0]["message"].startswith("no AKS cluster was visible")
+
+
+def test_a_snapshot_takes_kubectl_output_only_for_clusters_it_has_none_for(run_scan, stand_in_az, tmp_path):
+    snap = tmp_path / "snap.json"
+    scan_live(run_scan, "demo-tenant", "--save-snapshot", str(snap))
+    kube = CASSETTES.parent / "examples" / "kube" / "aks-checkout-prod.json"
+    added = run_scan("--input", str(snap), "--kube-input", f"aks-checkout-prod={kube}", "--profile", "all")
+    assert added.code == 0 and added.status("MIGRATE-006", "aks-checkout-prod") == "fail"
+    snap_with_kube = tmp_path / "snap2.json"
+    run_scan("--input", str(snap), "--kube-input", f"aks-checkout-prod={kube}", "--save-snapshot", str(snap_with_kube))
+    again = run_scan("--input", str(snap_with_kube), "--kube-input", f"aks-checkout-prod={kube}")
+    assert again.code == 2 and "already holds Kubernetes data" in again.stderr

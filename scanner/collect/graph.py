@@ -20,7 +20,7 @@ from azure.core.exceptions import AzureError, HttpResponseError
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from scanner.collect.clouds import ArmSettings
-from scanner.collect.policies import CountingRetryPolicy, QuotaPacer, Sleep
+from scanner.collect.policies import REAL_TIME, Clock, CountingRetryPolicy, QuotaPacer
 
 API_VERSION = "2024-04-01"
 PAGE_SIZE = 1000
@@ -72,12 +72,12 @@ class GraphCollector:
     """Runs the queries over subscription batches; counts requests, pages, rows, retries, seconds."""
 
     def __init__(self, credential: TokenCredential, settings: ArmSettings, batch_size: int = MAX_BATCH,
-                 sleep: Sleep = time.sleep, on_page: Callable[[str, int], None] | None = None):
+                 clock: Clock = REAL_TIME, on_page: Callable[[str, int], None] | None = None):
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
         self.batch_size = batch_size
-        self.retry = CountingRetryPolicy(sleep=sleep)
-        self.pacer = QuotaPacer(sleep=sleep)
+        self.retry = CountingRetryPolicy(clock=clock)
+        self.pacer = QuotaPacer(clock=clock)
         self.on_page = on_page
         self.client = ResourceGraphClient(
             credential, base_url=settings.endpoint, cloud_setting=settings.azure_cloud,

@@ -7,7 +7,6 @@ rows exported by hand give the same findings; what differs is only how completen
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -17,7 +16,7 @@ from azure.core.credentials import TokenCredential
 from scanner.collect.clouds import arm_settings
 from scanner.collect.credentials import check_login, make_credential
 from scanner.collect.graph import GraphCollector, load_queries
-from scanner.collect.policies import Sleep
+from scanner.collect.policies import REAL_TIME, Clock
 from scanner.collect.scope import resolve_scope
 from scanner.collect.snapshot import Snapshot
 
@@ -52,21 +51,21 @@ def _valid_rows(rows: list, snapshot: Snapshot, query: str) -> list[dict]:
 
 
 def collect(request: LiveRequest, credential: TokenCredential | None = None, batch_size: int = 1000,
-            sleep: Sleep = time.sleep, progress: Progress | None = None) -> Snapshot:
+            clock: Clock = REAL_TIME, progress: Progress | None = None) -> Snapshot:
     """Everything the rule pack reads, for the scope asked, with an honest account of what failed."""
     settings = arm_settings(request.cloud, request.arm_endpoint, request.arm_audience)
     if credential is None:
         credential = make_credential(request.credential, settings)
         check_login(credential, request.credential, settings)
     snapshot = Snapshot(source="live", cloud=settings.cloud, arm_endpoint=settings.arm_endpoint)
-    scope = resolve_scope(credential, settings, request.subscriptions, request.management_groups, sleep=sleep)
+    scope = resolve_scope(credential, settings, request.subscriptions, request.management_groups, clock=clock)
     snapshot.scope = {"subscriptions": scope.subscriptions, "management_groups": request.management_groups,
                       "tenant": None}
     snapshot.queries.append(scope.coverage)
     snapshot.errors.extend(scope.errors)
     if progress:
         progress.done(scope.coverage)
-    collector = GraphCollector(credential, settings, batch_size=batch_size, sleep=sleep,
+    collector = GraphCollector(credential, settings, batch_size=batch_size, clock=clock,
                                on_page=progress.page if progress else None)
     failed: set[str] = set()
     seen: set[str] = set()

@@ -16,7 +16,7 @@ from azure.mgmt.managementgroups import ManagementGroupsMgmtClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
 from scanner.collect.clouds import ArmSettings
-from scanner.collect.policies import CountingRetryPolicy, QuotaPacer, Sleep
+from scanner.collect.policies import REAL_TIME, Clock, CountingRetryPolicy, QuotaPacer
 
 
 @dataclass
@@ -35,17 +35,17 @@ class Scope:
         return "tenant"
 
 
-def _clients(credential: TokenCredential, settings: ArmSettings, sleep: Sleep):
-    retry, pacer = CountingRetryPolicy(sleep=sleep), QuotaPacer(sleep=sleep)
+def _clients(credential: TokenCredential, settings: ArmSettings, clock: Clock):
+    retry, pacer = CountingRetryPolicy(clock=clock), QuotaPacer(clock=clock)
     common = {"base_url": settings.endpoint, "cloud_setting": settings.azure_cloud,
               "credential_scopes": list(settings.scopes), "retry_policy": retry, "custom_hook_policy": pacer}
     return SubscriptionClient(credential, **common), ManagementGroupsMgmtClient(credential, **common), retry, pacer
 
 
 def resolve_scope(credential: TokenCredential, settings: ArmSettings, subscriptions: list[str],
-                  management_groups: list[str], sleep: Sleep = time.sleep) -> Scope:
+                  management_groups: list[str], clock: Clock = REAL_TIME) -> Scope:
     started = time.monotonic()
-    subs_client, mg_client, retry, pacer = _clients(credential, settings, sleep)
+    subs_client, mg_client, retry, pacer = _clients(credential, settings, clock)
     scope = Scope(requested={"tenant": not subscriptions and not management_groups,
                              "subscriptions": list(subscriptions), "management_groups": list(management_groups)})
     pages = 0
