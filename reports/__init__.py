@@ -7,9 +7,10 @@ rendered from it, never from the scanner's internal objects.
 from .build import build_report, fingerprint, validate_report
 from .html_report import render_html
 from .json_report import render_json
-from .writer import FORMATS, write_reports
+from .writer import DEFAULT_FORMATS, FORMATS, write_reports
 
 __all__ = [
+    "DEFAULT_FORMATS",
     "FORMATS",
     "build_report",
     "fingerprint",

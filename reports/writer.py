@@ -1,45 +1,58 @@
-"""Write the report files: staged beside their targets, then moved in, so none is ever half written."""
+"""Write a report set: every file staged in a temporary folder inside the output folder, then moved in.
+
+`report.json` is always written and moved in last, so a reader that sees it sees a complete set;
+every other format is rendered from the JSON just written (read back), never from the scanner's
+objects, so no format can show something the JSON does not hold.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from .html_report import render_html
 from .json_report import iter_json
 
-FORMATS = ("json", "html")
+FORMATS = ("json", "html", "sarif", "junit", "csv")
+DEFAULT_FORMATS = ("json", "html")
+FILENAMES = {"json": "report.json", "html": "report.html", "sarif": "report.sarif", "junit": "report.junit.xml",
+             "csv": "report.csv"}
 
-_FILENAMES = {"json": "report.json", "html": "report.html"}
+# format → render(contract, options) -> text; options: {"sarif_base": str | None}
+Renderer = Callable[[dict[str, Any], dict[str, Any]], str]
+RENDERERS: dict[str, Renderer] = {"html": lambda contract, options: render_html(contract)}
 
 
-def _staging_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _renderer(name: str) -> Renderer:
+    if name == "sarif":
+        from .sarif import render_sarif
+        return render_sarif
+    if name == "junit":
+        from .junit import render_junit
+        return lambda contract, options: render_junit(contract)
+    if name == "csv":
+        from .csv_report import render_csv
+        return lambda contract, options: render_csv(contract)
+    return RENDERERS[name]
 
 
-def _stage(path: Path, chunks: Iterable[str]) -> Path:
-    """Write to a hidden file beside `path`: a pipeline reading a report must never see half a file.
-
-    A plain open() keeps the usual umask-derived permissions (mkstemp would make the report
-    readable by its owner only).
-    """
-    tmp = _staging_path(path)
-    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+def _write(path: Path, chunks: Iterable[str]) -> None:
+    # A plain open() keeps the usual umask-derived permissions (mkstemp would make the report owner-only).
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.writelines(chunks)
-    return tmp
 
 
-def write_reports(report: dict[str, Any], out_dir: Path, formats: Iterable[str]) -> list[Path]:
-    """Write report.json and/or report.html into out_dir and return their paths, in the order asked.
+def write_reports(report: dict[str, Any], out_dir: Path, formats: Iterable[str],
+                  sarif_base: str | None = None) -> list[Path]:
+    """Write report.json and the formats asked into out_dir; return their paths, report.json first.
 
-    Every format is rendered from the JSON text itself (read back from the file just written), so
-    no format can show something the JSON does not hold; the JSON is streamed, never held whole.
     Raises ValueError for an unknown format before creating or writing anything. The report is not
     validated here: checking our own output costs as much as the scan at scale, so it is the
-    tests' job (DESIGN.md).
+    tests' job (DESIGN.md); `aks-netaudit report` validates the JSON it is given.
     """
     wanted = list(dict.fromkeys(formats))
     unknown = [name for name in wanted if name not in FORMATS]
@@ -47,19 +60,21 @@ def write_reports(report: dict[str, Any], out_dir: Path, formats: Iterable[str])
         raise ValueError(
             f"unknown report format(s): {', '.join(map(repr, unknown))}; expected one of {', '.join(FORMATS)}"
         )
+    others = [name for name in wanted if name != "json"]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    targets = {name: out_dir / _FILENAMES[name] for name in FORMATS}
-    staged: dict[str, Path] = {}
+    staging = out_dir / f".aks-netaudit-{os.getpid()}.tmp"
+    staging.mkdir(exist_ok=True)
     try:
-        staged["json"] = _stage(targets["json"], iter_json(report))
-        if "html" in wanted:
-            with open(staged["json"], encoding="utf-8") as handle:
+        _write(staging / FILENAMES["json"], iter_json(report))
+        if others:
+            with open(staging / FILENAMES["json"], encoding="utf-8") as handle:
                 contract = json.load(handle)
-            staged["html"] = _stage(targets["html"], [render_html(contract)])
-        for name in wanted:
-            os.replace(staged.pop(name), targets[name])
+            options = {"sarif_base": sarif_base}
+            for name in others:
+                _write(staging / FILENAMES[name], [_renderer(name)(contract, options)])
+        for name in [*others, "json"]:  # report.json last: its presence means the set is whole
+            os.replace(staging / FILENAMES[name], out_dir / FILENAMES[name])
     finally:
-        for leftover in staged.values():
-            leftover.unlink(missing_ok=True)
-    return [targets[name] for name in wanted]
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / FILENAMES[name] for name in ["json", *others]]

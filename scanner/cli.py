@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports import FORMATS, build_report, write_reports
+from reports import DEFAULT_FORMATS, FORMATS, build_report, write_reports
 from reports.build import SEVERITIES
-from scanner import __version__, inventory, rules_cli
+from scanner import __version__, inventory, report_cli, rules_cli
 from scanner.collect import sources
 from scanner.config import load_config
 from scanner.engine.evaluate import evaluate
@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{self.prog}: {message}")
 
 
-def _formats(value: str) -> list[str]:
+def formats_option(value: str) -> list[str]:
     chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
@@ -59,13 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--rules", action="append", type=Path, default=[], metavar="DIR",
                       help="a folder of your own rule files, beside the built-in ones (repeatable)")
     scan.add_argument("--output-dir", type=Path, default=Path("report"), metavar="DIR")
-    scan.add_argument("--format", type=_formats, default=list(FORMATS), metavar="LIST",
-                      help="comma-separated report formats (default json,html)")
+    scan.add_argument("--format", type=formats_option, default=list(DEFAULT_FORMATS), metavar="LIST",
+                      help=f"comma-separated report formats: {', '.join(FORMATS)} (default json,html; "
+                           "report.json is always written)")
+    scan.add_argument("--sarif-base", metavar="PATH",
+                      help="a folder of your repository the SARIF results' artifact paths are put under")
     scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
                       help="exit 1 on a fail or error finding at or above this severity")
     scan.add_argument("--allow-partial", action="store_true",
                       help="do not exit 1 when coverage is incomplete (a truncated input)")
     rules_cli.add_parser(commands)
+    report_cli.add_parser(commands, formats_option)
     return parser
 
 
@@ -164,7 +168,7 @@ def run_scan(args: argparse.Namespace) -> int:
     }
     report = build_report(findings, scan, coverage, __version__, [r.catalogue_entry() for r in rules])
     try:
-        paths = write_reports(report, args.output_dir, args.format)
+        paths = write_reports(report, args.output_dir, args.format, sarif_base=args.sarif_base)
     except OSError as exc:
         raise InputError(f"--output-dir {args.output_dir}: cannot write the reports: {exc.strerror or exc}") from exc
     _print_summary(report, paths)
@@ -190,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "rules":
             return rules_cli.run(args)
+        if args.command == "report":
+            return report_cli.run(args)
         with _no_cyclic_gc():
             return run_scan(args)
     except InputError as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, ValidationError
 
-from reports import FORMATS, build_report, validate_report, write_reports
+from reports import DEFAULT_FORMATS, FORMATS, build_report, validate_report, write_reports
 from reports.html_report import render_html
 from reports.json_report import render_json
 
@@ -377,8 +377,9 @@ def test_html_says_collection_time_is_unknown_when_null():
 # --- write_reports --------------------------------------------------------------------------------
 
 
-def test_formats_are_json_and_html():
-    assert FORMATS == ("json", "html")
+def test_the_default_formats_are_json_and_html():
+    assert DEFAULT_FORMATS == ("json", "html")
+    assert set(DEFAULT_FORMATS) < set(FORMATS)
 
 
 def test_write_reports_writes_both_files(tmp_path):
@@ -390,8 +391,8 @@ def test_write_reports_writes_both_files(tmp_path):
 
 
 def test_write_reports_rejects_an_unknown_format_naming_it(tmp_path):
-    with pytest.raises(ValueError, match="sarif"):
-        write_reports(sample_report(), tmp_path / "out", ["json", "sarif"])
+    with pytest.raises(ValueError, match="pdf"):
+        write_reports(sample_report(), tmp_path / "out", ["json", "pdf"])
     assert not (tmp_path / "out").exists()
 
 

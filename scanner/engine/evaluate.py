@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from jmespath.exceptions import JMESPathError
 
+from scanner import armid
 from scanner.engine.functions import DECISIONS, OPTIONS
 from scanner.engine.loader import Rule
 
@@ -46,6 +47,8 @@ class Finding:
             "status": self.status,
             "resource_id": self.resource_id,
             "resource_name": self.resource_name,
+            "subscription_id": armid.subscription_of(self.resource_id),
+            "cluster": self.resource_name,
             "subject": self.rule.subject,
             "message": self.message,
             "evidence": self.evidence,
