@@ -55,6 +55,8 @@ def build_report(
     coverage: dict[str, Any],
     tool_version: str,
     rules: list[dict[str, Any]] | None = None,
+    suppressions: dict[str, Any] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report dict: summary computed here, findings sorted worst first.
 
@@ -63,15 +65,20 @@ def build_report(
     time (the tests do, and `aks-netaudit report` validates what it is given).
     """
     ordered = sorted(findings, key=_sort_key)
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version},
         "scan": scan,
         "coverage": coverage,
         "summary": _summarise(ordered),
         "rules": sorted(rules or [], key=lambda r: r["id"]),
-        "findings": ordered,
     }
+    if suppressions is not None:
+        report["suppressions"] = suppressions
+    if baseline is not None:
+        report["baseline"] = baseline
+    report["findings"] = ordered
+    return report
 
 
 @cache

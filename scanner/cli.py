@@ -12,9 +12,10 @@ from pathlib import Path
 
 from reports import DEFAULT_FORMATS, FORMATS, build_report, write_reports
 from reports.build import SEVERITIES
-from scanner import __version__, inventory, report_cli, rules_cli
+from scanner import __version__, diff_cli, inventory, report_cli, rules_cli
 from scanner.collect import sources
 from scanner.config import load_config
+from scanner.engine import baseline, suppress
 from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import PROFILES, load_pack, select
 from scanner.errors import InputError
@@ -66,10 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a folder of your repository the SARIF results' artifact paths are put under")
     scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
                       help="exit 1 on a fail or error finding at or above this severity")
+    scan.add_argument("--suppressions", type=Path, metavar="FILE",
+                      help="YAML: accepted risk (rules/suppressions.schema.json); suppressed never trips a gate")
+    scan.add_argument("--baseline", type=Path, metavar="OLD.json",
+                      help="an earlier report.json: mark findings new / still failing / now suppressed")
+    scan.add_argument("--fail-on-new", choices=SEVERITIES, metavar="SEVERITY",
+                      help="exit 1 on a new failing finding at or above this severity (needs --baseline)")
     scan.add_argument("--allow-partial", action="store_true",
                       help="do not exit 1 when coverage is incomplete (a truncated input)")
     rules_cli.add_parser(commands)
     report_cli.add_parser(commands, formats_option)
+    diff_cli.add_parser(commands)
     return parser
 
 
@@ -91,15 +99,20 @@ def _coverage(snapshot, inv: inventory.Inventory) -> dict:
     }
 
 
-def gate(findings: list[dict], coverage: dict, fail_on: str | None, allow_partial: bool) -> int:
-    """DESIGN.md's exit code: 1 when the severity gate trips or coverage is incomplete, else 0."""
+def _at_or_above(finding: dict, severity: str) -> bool:
+    rank = SEVERITIES.index
+    return finding["status"] in ("fail", "error") and rank(finding["severity"]) <= rank(severity)
+
+
+def gate(findings: list[dict], coverage: dict, fail_on: str | None, allow_partial: bool,
+         fail_on_new: str | None = None) -> int:
+    """DESIGN.md's exit code: 1 when a gate trips or coverage is incomplete, else 0 (suppressed never counts)."""
     if not coverage["complete"] and not allow_partial:
         return 1
-    if fail_on:
-        threshold = SEVERITIES.index(fail_on)
-        for finding in findings:
-            if finding["status"] in ("fail", "error") and SEVERITIES.index(finding["severity"]) <= threshold:
-                return 1
+    if fail_on and any(_at_or_above(f, fail_on) for f in findings):
+        return 1
+    if fail_on_new and any(f.get("baseline") == "new" and _at_or_above(f, fail_on_new) for f in findings):
+        return 1
     return 0
 
 
@@ -147,10 +160,21 @@ def run_scan(args: argparse.Namespace) -> int:
     pack = load_pack(user_dirs=args.rules)
     rules = select(pack.rules, profiles)
     config = load_config(args.config, list(pack.rules))
+    accepted = suppress.load_suppressions(args.suppressions)
+    if args.fail_on_new and not args.baseline:
+        raise InputError("--fail-on-new: needs --baseline OLD.json")
+    old_report = report_cli.read_report(args.baseline, "--baseline") if args.baseline else None
     snapshot = sources.gather(args)
     inv = inventory.build(snapshot, config.parameters)
-    findings = [f.to_dict() for f in evaluate(rules, {"cluster": inv.views("cluster")}, config.rules)]
+    views = inv.views("cluster")
+    findings = [f.to_dict() for f in evaluate(rules, {"cluster": views}, config.rules)]
+    sections = {}
+    if args.suppressions:
+        sections["suppressions"] = suppress.apply(findings, {v["id"].lower(): v["tags"] for v in views}, accepted)
     coverage = _coverage(snapshot, inv)
+    if old_report is not None:
+        _, sections["baseline"] = baseline.mark(findings, old_report, str(args.baseline), {r.id for r in rules},
+                                                set(snapshot.subscriptions))
     scan = {
         "id": str(uuid.uuid4()),
         "started": started,
@@ -166,13 +190,13 @@ def run_scan(args: argparse.Namespace) -> int:
         "rule_pack": {"version": pack.version, "sha256": pack.sha256},
         "parameters": _parameters_in_force(config, rules),
     }
-    report = build_report(findings, scan, coverage, __version__, [r.catalogue_entry() for r in rules])
+    report = build_report(findings, scan, coverage, __version__, [r.catalogue_entry() for r in rules], **sections)
     try:
         paths = write_reports(report, args.output_dir, args.format, sarif_base=args.sarif_base)
     except OSError as exc:
         raise InputError(f"--output-dir {args.output_dir}: cannot write the reports: {exc.strerror or exc}") from exc
     _print_summary(report, paths)
-    return gate(report["findings"], coverage, args.fail_on, args.allow_partial)
+    return gate(report["findings"], coverage, args.fail_on, args.allow_partial, args.fail_on_new)
 
 
 @contextmanager
@@ -196,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             return rules_cli.run(args)
         if args.command == "report":
             return report_cli.run(args)
+        if args.command == "diff":
+            return diff_cli.run(args)
         with _no_cyclic_gc():
             return run_scan(args)
     except InputError as exc:

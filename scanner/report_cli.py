@@ -25,18 +25,25 @@ def add_parser(commands, formats_option) -> None:
     report.add_argument("--sarif-base", metavar="PATH")
 
 
-def run(args: argparse.Namespace) -> int:
+def read_report(path: Path, option: str = "") -> dict:
+    """A saved report.json, validated against the schema: the contract every consumer reads."""
+    label = f"{option} {path}".strip()
     try:
-        contract = json.loads(args.report.read_text(encoding="utf-8"))
+        contract = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"{args.report}: cannot read: {exc.strerror or exc}") from exc
+        raise InputError(f"{label}: cannot read: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{args.report}: not valid JSON: {exc}") from exc
+        raise InputError(f"{label}: not valid JSON: {exc}") from exc
     try:
         validate_report(contract)
     except ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise InputError(f"{args.report}: not a valid aks-netaudit report: {where}: {exc.message}") from exc
+        raise InputError(f"{label}: not a valid aks-netaudit report: {where}: {exc.message}") from exc
+    return contract
+
+
+def run(args: argparse.Namespace) -> int:
+    contract = read_report(args.report)
     try:
         paths = write_reports(contract, args.output_dir, args.format, sarif_base=args.sarif_base)
     except OSError as exc:

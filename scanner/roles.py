@@ -11,6 +11,7 @@ grant `False`, and "cannot tell" (a role without a row, a management group we ca
 from __future__ import annotations
 
 from scanner import armid
+from scanner.globs import glob_match
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -23,23 +24,8 @@ MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 
 
 def wildcard_match(pattern: str, value: str) -> bool:
-    """`*` matches any run of characters, case-insensitively; linear time, no regular expression."""
-    pattern, value = pattern.lower(), value.lower()
-    p = v = 0
-    star, mark = -1, 0
-    while v < len(value):
-        if p < len(pattern) and pattern[p] != "*" and pattern[p] == value[v]:
-            p, v = p + 1, v + 1
-        elif p < len(pattern) and pattern[p] == "*":
-            star, mark, p = p, v, p + 1
-        elif star >= 0:
-            p, mark = star + 1, mark + 1
-            v = mark
-        else:
-            return False
-    while p < len(pattern) and pattern[p] == "*":
-        p += 1
-    return p == len(pattern)
+    """An `actions` / `notActions` entry against an action (Azure writes `*` wildcards only)."""
+    return glob_match(pattern, value)
 
 
 def role_grants(permissions: list, action: str) -> bool:

@@ -22,10 +22,21 @@ def _validator(schema_path: Path) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
 
 
+class _Loader(yaml.SafeLoader):
+    """safe_load, but a date stays the text it was (`expires: 2027-02-30` is then the schema's to judge,
+    instead of a crash inside the YAML reader)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_checked(path: Path, schema_path: Path, kind: str, empty_ok: bool = False) -> dict:
     """The YAML mapping in `path`, valid against the schema; InputError naming file and field otherwise."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
