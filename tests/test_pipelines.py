@@ -72,7 +72,8 @@ def test_github_triggers_nightly_and_by_hand(workflow):
 
 
 def test_github_oidc_permissions(workflow):
-    assert workflow["permissions"] == {"id-token": "write", "contents": "read"}
+    assert workflow["permissions"] == {"id-token": "write", "contents": "read", "security-events": "write",
+                                       "checks": "write"}
 
 
 def test_github_login_is_oidc_without_secret(gh_steps):
@@ -101,7 +102,17 @@ def test_github_scan_command(gh_steps):
     assert option(args, "--profile") == "all"
     assert option(args, "--fail-on") == "critical"
     assert option(args, "--output-dir").rstrip("/") == "report"
+    assert {"sarif", "junit"} <= set(option(args, "--format").split(","))
     assert "if" not in scan  # the scan's exit code is the gate
+
+
+def test_github_uploads_sarif_to_code_scanning_and_publishes_junit(gh_steps):
+    scan_index = gh_scan(gh_steps)[0]
+    index, sarif = gh_step(gh_steps, "github/codeql-action/upload-sarif")
+    assert sarif["with"]["sarif_file"] == "report/report.sarif" and sarif["if"].startswith("always()")
+    junit_index, junit = gh_step(gh_steps, "mikepenz/action-junit-report")
+    assert junit["with"]["report_paths"] == "report/report.junit.xml" and junit["if"].startswith("always()")
+    assert index > scan_index and junit_index > scan_index
 
 
 def test_github_reports_uploaded_even_when_the_gate_fails(gh_steps):
@@ -184,6 +195,10 @@ def test_azure_job(az_jobs, pipeline, credential):
         # AzurePipelinesCredential needs the job's access token; secrets are only exported when mapped.
         assert scan["env"]["SYSTEM_ACCESSTOKEN"] == "$(System.AccessToken)"
 
+    assert {"sarif", "junit"} <= set(option(args, "--format").split(","))
+    (tests_index, tests), = az_task(steps, "PublishTestResults@2")
+    assert tests["condition"] == "always()" and tests["inputs"]["testResultsFormat"] == "JUnit"
+    assert tests["inputs"]["testResultsFiles"] == f"{output}/report.junit.xml" and tests_index > scan_index
     (pub_index, publish), = az_task(steps, "PublishPipelineArtifact@1")
     assert publish["condition"] == "always()"
     assert publish["inputs"]["targetPath"] == output
