@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .csv_report import render_csv
 from .html_report import render_html
 from .json_report import iter_json
+from .junit import render_junit
+from .sarif import render_sarif
 
 FORMATS = ("json", "html", "sarif", "junit", "csv")
 DEFAULT_FORMATS = ("json", "html")
@@ -24,20 +27,12 @@ FILENAMES = {"json": "report.json", "html": "report.html", "sarif": "report.sari
 
 # format → render(contract, options) -> text; options: {"sarif_base": str | None}
 Renderer = Callable[[dict[str, Any], dict[str, Any]], str]
-RENDERERS: dict[str, Renderer] = {"html": lambda contract, options: render_html(contract)}
-
-
-def _renderer(name: str) -> Renderer:
-    if name == "sarif":
-        from .sarif import render_sarif
-        return render_sarif
-    if name == "junit":
-        from .junit import render_junit
-        return lambda contract, options: render_junit(contract)
-    if name == "csv":
-        from .csv_report import render_csv
-        return lambda contract, options: render_csv(contract)
-    return RENDERERS[name]
+RENDERERS: dict[str, Renderer] = {
+    "html": lambda contract, options: render_html(contract),
+    "sarif": render_sarif,
+    "junit": lambda contract, options: render_junit(contract),
+    "csv": lambda contract, options: render_csv(contract),
+}
 
 
 def _write(path: Path, chunks: Iterable[str]) -> None:
@@ -72,7 +67,7 @@ def write_reports(report: dict[str, Any], out_dir: Path, formats: Iterable[str],
                 contract = json.load(handle)
             options = {"sarif_base": sarif_base}
             for name in others:
-                _write(staging / FILENAMES[name], [_renderer(name)(contract, options)])
+                _write(staging / FILENAMES[name], [RENDERERS[name](contract, options)])
         for name in [*others, "json"]:  # report.json last: its presence means the set is whole
             os.replace(staging / FILENAMES[name], out_dir / FILENAMES[name])
     finally:

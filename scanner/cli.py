@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reports import DEFAULT_FORMATS, FORMATS, build_report, write_reports
 from reports.build import SEVERITIES
+from reports.sarif import check_sarif_base
 from scanner import __version__, diff_cli, inventory, report_cli, rules_cli
 from scanner.collect import sources
 from scanner.config import load_config
@@ -47,6 +48,13 @@ def formats_option(value: str) -> list[str]:
     return chosen
 
 
+def sarif_base_option(value: str) -> str:
+    try:
+        return check_sarif_base(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--sarif-base {value!r}: ")) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="aks-netaudit", description=__doc__)
     parser.add_argument("--version", action="version", version=f"aks-netaudit {__version__}")
@@ -63,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", type=formats_option, default=list(DEFAULT_FORMATS), metavar="LIST",
                       help=f"comma-separated report formats: {', '.join(FORMATS)} (default json,html; "
                            "report.json is always written)")
-    scan.add_argument("--sarif-base", metavar="PATH",
+    scan.add_argument("--sarif-base", type=sarif_base_option, metavar="PATH",
                       help="a folder of your repository the SARIF results' artifact paths are put under")
     scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
                       help="exit 1 on a fail or error finding at or above this severity")
@@ -76,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--allow-partial", action="store_true",
                       help="do not exit 1 when coverage is incomplete (a truncated input)")
     rules_cli.add_parser(commands)
-    report_cli.add_parser(commands, formats_option)
+    report_cli.add_parser(commands, formats_option, sarif_base_option)
     diff_cli.add_parser(commands)
     return parser
 

@@ -16,13 +16,13 @@ from reports import FORMATS, validate_report, write_reports
 from scanner.errors import InputError
 
 
-def add_parser(commands, formats_option) -> None:
+def add_parser(commands, formats_option, sarif_base_option) -> None:
     report = commands.add_parser("report", help="re-render report formats from a saved report.json")
     report.add_argument("report", type=Path, metavar="REPORT.json")
     report.add_argument("--format", type=formats_option, required=True, metavar="LIST",
                         help=f"comma-separated: {', '.join(FORMATS)}")
     report.add_argument("--output-dir", type=Path, required=True, metavar="DIR")
-    report.add_argument("--sarif-base", metavar="PATH")
+    report.add_argument("--sarif-base", type=sarif_base_option, metavar="PATH")
 
 
 def read_report(path: Path, option: str = "") -> dict:
