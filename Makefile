@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/aks-netaudit scan --demo --profile all --output-dir report/
 
 test: $(STAMP)
-	$(BIN)/ruff check scanner reports rules tests
+	$(BIN)/ruff check scanner reports rules tests bench cassettes
 	$(BIN)/pytest
 
 clean:

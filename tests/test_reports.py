@@ -287,23 +287,64 @@ def hostile_html() -> str:
     return render_html(sample_report([finding]))
 
 
+def html_data(html: str) -> tuple[str, dict]:
+    """The page without its JSON data block, and the data block parsed."""
+    (raw,) = re.findall(r'<script type="application/json" id="data">(.*?)</script>', html, re.S)
+    return html.replace(raw, ""), json.loads(raw)
+
+
 def test_html_escapes_a_malicious_resource_name():
     html = hostile_html()
     assert XSS not in html
-    assert '<span title="/subscriptions/' in html and "&lt;script&gt;alert(1)&lt;/script&gt;</span>" in html
+    markup, data = html_data(html)
+    # Server-rendered (clusters with the most failures, the <noscript> failures): escaped text.
+    assert f'title="{cluster_id("aks1")}">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in markup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</span>" in markup
+    assert data["clusters"][0][0] == XSS
 
 
 def test_html_escapes_the_message():
     html = hostile_html()
+    markup, data = html_data(html)
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;onmouseover=alert(1)"
-    assert f'<div class="message">{escaped}</div>' in html
-    assert ATTR not in html
+    assert f'<div class="message">{escaped}</div>' in markup
+    assert ATTR not in markup
+    assert f"{XSS} {ATTR}" in data["strings"]
 
 
-def test_html_escapes_evidence_as_pretty_json():
+def test_html_embeds_evidence_escaped_in_the_data_block():
     html = hostile_html()
-    assert "&#34;tag&#34;: &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;" in html
-    assert "&#34;note&#34;: &#34;\\&#34;onmouseover=alert(1)&#34;" in html
+    _, data = html_data(html)
+    assert data["evidence"] == [{"tag": XSS, "note": ATTR}]
+    (raw,) = re.findall(r'<script type="application/json" id="data">(.*?)</script>', html, re.S)
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in raw
+
+
+@pytest.mark.parametrize("payload", ["</script><script>alert(1)</script>", "<!--<script>", "a&b>c", "\u2028\u2029",
+                                     "</SCRIPT >"])
+def test_html_data_block_cannot_be_closed_by_data(payload):
+    finding = make_finding(resource_name=payload, cluster=payload, message=payload, evidence={payload: [payload]},
+                           remediation=payload, references=[payload])
+    html = render_html(sample_report([finding]))
+    (raw,) = re.findall(r'<script type="application/json" id="data">(.*?)</script>', html, re.S | re.I)
+    assert not re.search(r"[<>&\u2028\u2029]", raw)
+    assert raw.isascii()
+    data = json.loads(raw)
+    assert data["clusters"][0][0] == payload
+    assert data["evidence"] == [{payload: [payload]}]
+
+
+def test_html_embeds_each_rule_cluster_and_repeated_text_once():
+    findings = [make_finding(rule, cluster, message="same", evidence={"reason": "same"})
+                for rule in ("APISRV-007", "IPAM-001") for cluster in ("aks1", "aks2", "aks3")]
+    _, data = html_data(render_html(sample_report(findings)))
+    assert [r["id"] for r in data["rules"]] == ["APISRV-007", "IPAM-001"]
+    assert data["rules"][0]["description"] == "Why the rule exists." and data["rules"][0]["fix"] == "How to fix it."
+    assert [c[0] for c in data["clusters"]] == ["aks1", "aks2", "aks3"]
+    assert data["strings"].count("same") == 1 and data["evidence"] == [{"reason": "same"}]
+    assert len(data["findings"]) == 6 and all(len(row) == len(data["columns"]) for row in data["findings"])
+    fingerprint = data["columns"].index("fingerprint")
+    assert sorted(row[fingerprint] for row in data["findings"]) == sorted(f["fingerprint"] for f in findings)
 
 
 def csp_hash(text: str) -> str:
@@ -316,6 +357,7 @@ def test_html_csp_allows_exactly_its_own_inline_style_and_script():
     csp = htmllib.unescape(meta.group(1))
     (script,) = re.findall(r"<script>(.*?)</script>", html, re.S)
     (style,) = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script type="application/json" id="data">', "<script>"]
     assert "default-src 'none'" in csp
     assert f"script-src {csp_hash(script)};" in csp
     assert f"style-src {csp_hash(style)};" in csp
@@ -331,29 +373,39 @@ def test_html_loads_nothing_external():
     assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", html, re.I)
 
 
-def test_html_links_https_references():
+def test_html_data_keeps_references_for_the_script_to_link():
+    # The links themselves are made in the browser (https:// only): tests/test_html_browser.py.
+    _, data = html_data(render_html(sample_report([make_finding(references=["javascript:alert(1)"])])))
+    assert 'href="javascript:' not in render_html(sample_report([make_finding(references=["javascript:alert(1)"])]))
+    assert data["references"] == [["javascript:alert(1)"]]
+
+
+def test_html_without_javascript_lists_fail_and_error_before_other_results():
     html = render_html(sample_report())
-    assert '<a href="https://learn.microsoft.com/azure/aks/api-server-vnet-integration"' in html
+    (noscript,) = re.findall(r"<noscript>(.*?)</noscript>", html, re.S)
+    rows = re.findall(r'<tr class="finding" data-status="(\w+)"', noscript)
+    assert rows == ["fail", "fail", "error"]  # worst severity first; passes are left to the script
+    assert f'id="f-{make_finding("APISRV-007", "aks1")["fingerprint"]}"' in noscript
+    assert "az network nsg rule create" in noscript
 
 
-def test_html_does_not_link_a_javascript_reference():
-    html = render_html(sample_report([make_finding(references=["javascript:alert(1)"])]))
-    assert 'href="javascript:' not in html
-    assert "javascript:alert(1)" in html
-
-
-def test_html_lists_fail_and_error_before_other_results():
+def test_html_summary_reads_without_javascript():
     html = render_html(sample_report())
-    critical_pass = html.index(f'id="f-{make_finding("APISRV-007", "aks2")["fingerprint"]}"')
-    high_error = html.index(f'id="f-{make_finding("EXPOSE-001", "aks1")["fingerprint"]}"')
-    assert high_error < critical_pass
+    markup, _ = html_data(html)
+    assert re.search(r'<div id="app" hidden>', markup)  # the findings browser shows only when the script runs
+    assert '<table class="matrix" id="matrix">' in markup
+    assert '<a href="#status=fail&amp;severity=critical&amp;category=api-server-vnet-integration">1</a>' in markup
+    assert '<a href="#view=cluster:aks1"' in markup and '<a href="#view=cluster:aks3"' in markup
+    assert '<code id="scan-id">0b8f6a52-3c1d-4e7f-9a2b-5c6d7e8f9a01</code>' in markup
+    assert "2025.1" in markup and "b" * 64 in markup
+    assert '<svg class="chart" id="chart-status"' in markup
 
 
-def test_html_findings_are_visible_without_javascript():
-    html = render_html(sample_report())
-    rows = re.findall(r'<tr class="finding"[^>]*>', html)
-    assert len(rows) == len(sample_findings())
-    assert not any("hidden" in row for row in rows)
+def test_html_warns_about_coverage_warnings_even_when_complete():
+    warning = {"source": "rows.json", "message": "a bare array: completeness unknown"}
+    html = render_html(sample_report(warnings=[warning]))
+    band = re.search(r'<div class="banner warn" id="coverage-band">(.*?)</div>', html, re.S).group(1)
+    assert "1 warning(s)" in band and "rows.json</strong>: a bare array: completeness unknown" in band
 
 
 def test_html_shows_the_visibility_statement():
