@@ -13,7 +13,7 @@ from pathlib import Path
 from reports import DEFAULT_FORMATS, FORMATS, build_report, write_reports
 from reports.build import SEVERITIES
 from reports.sarif import check_sarif_base
-from scanner import __version__, diff_cli, inventory, report_cli, rules_cli
+from scanner import __version__, diff_cli, inventory, readiness_cli, report_cli, rules_cli
 from scanner.collect import sources
 from scanner.config import load_config
 from scanner.engine import baseline, suppress
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_cli.add_parser(commands)
     report_cli.add_parser(commands, formats_option, sarif_base_option)
     diff_cli.add_parser(commands)
+    readiness_cli.add_parser(commands)
     return parser
 
 
@@ -230,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
             return report_cli.run(args)
         if args.command == "diff":
             return diff_cli.run(args)
+        if args.command == "readiness":
+            with _no_cyclic_gc():
+                return readiness_cli.run(args)
         with _no_cyclic_gc():
             return run_scan(args)
     except InputError as exc:

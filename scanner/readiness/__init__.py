@@ -1,0 +1,1 @@
+"""Migration readiness: a go / no-go plan per cluster, with address plans that fit."""
