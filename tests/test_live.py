@@ -391,7 +391,7 @@ def test_progress_is_shown_on_a_terminal_and_quiet_in_ci(monkeypatch, capsys):
         live.collect(live.LiveRequest(), credential=StaticCredential(), clock=Waits(), progress=progress)
     shown = capsys.readouterr().err
     assert "scope (subscriptions, tenant): 2 rows, 2 pages, 2 requests" in shown
-    assert "resources (resources, tenant): 25 rows, 1 pages, 1 requests" in shown
+    assert "resources (resources, tenant): 30 rows, 1 pages, 1 requests" in shown
 
 
 def test_a_custom_endpoint_is_called_with_its_own_audience_and_recorded_as_custom(run_scan, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 from azure_rows import (
@@ -133,7 +134,9 @@ def test_the_demo_fleet_table_lists_no_go_first_and_counts_what_does_not_apply(c
     fleet = document["fleet"]
     assert code == 1
     assert fleet["counts"]["not_applicable"] == 4  # the overlay clusters
-    assert len(fleet["rows"]) == 4 and {r["verdict"] for r in fleet["rows"]} <= {"no-go", "unknown", "go"}
+    assert len(fleet["rows"]) == 6 and [r["verdict"] for r in fleet["rows"]][:5] == ["no-go"] * 5
+    assert plan_of(document, "aks-gateway-cni")["blockers"][0]["after_move"] is True  # an availability-set pool
+    assert plan_of(document, "aks-reports-kubenet")["verdict"] == "unknown"  # no Kubernetes data in the demo
     assert plan_of(document, "aks-checkout-prod")["verdict"] == "no-go"  # traditional Azure CNI
     assert {b["rule_id"] for b in plan_of(document, "aks-checkout-prod")["blockers"]} >= {"MIGRATE-003"}
     assert plan_of(document, "aks-payments-prod")["reason"] == "the cluster already uses Azure CNI Overlay"
@@ -178,3 +181,13 @@ def test_the_fleet_renders_for_people(capsys, fmt):
     assert "aks-checkout-prod" in out and "no-go" in out
     if fmt == "markdown":
         assert "| cluster | subscription | verdict | blockers | plan |" in out
+
+
+def test_the_demos_unknown_cluster_becomes_go_with_its_kubectl_output_and_a_proposed_pod_cidr(capsys):
+    kube = Path(__file__).resolve().parent.parent / "examples" / "kube" / "aks-reports-kubenet.json"
+    code, document, _ = readiness(capsys, "--demo", "--cluster", "aks-reports-kubenet", "--target", "overlay",
+                                  "--kube-input", f"aks-reports-kubenet={kube}")
+    plan = plan_of(document, "aks-reports-kubenet")
+    assert code == 0 and plan["verdict"] == "go"
+    assert plan["address_plan"]["proposed"]["cidr"] == "10.244.0.0/16"  # 172.32.0.0/16 is public space
+    assert plan["commands"][0].endswith("--network-plugin-mode overlay --pod-cidr 10.244.0.0/16")
