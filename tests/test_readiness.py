@@ -12,6 +12,7 @@ from azure_rows import (
     cluster_row,
     envelope,
     network_id,
+    peering,
     pool,
     route_table_row,
     subnet_id,
@@ -191,3 +192,27 @@ def test_the_demos_unknown_cluster_becomes_go_with_its_kubectl_output_and_a_prop
     assert code == 0 and plan["verdict"] == "go"
     assert plan["address_plan"]["proposed"]["cidr"] == "10.244.0.0/16"  # 172.32.0.0/16 is public space
     assert plan["commands"][0].endswith("--network-plugin-mode overlay --pod-cidr 10.244.0.0/16")
+
+
+def test_the_extension_syncs_the_peering_in_each_remote_vnet_by_its_name(capsys, write_json):
+    full = vnet_row("vnet-full", ["10.70.0.0/24"], [("snet-nodes", "10.70.0.0/24")])
+    hub = vnet_row("vnet-hub", ["10.71.0.0/24"], [])
+    full["properties"]["virtualNetworkPeerings"] = [peering("full-to-hub", hub["id"], ["10.71.0.0/24"])]
+    hub["properties"]["virtualNetworkPeerings"] = [peering("hub-to-full", full["id"], ["10.70.0.0/24"])]
+    row = cluster_row("aks-full", "overlay", pools=[pool(subnet=subnet_id("vnet-full", "snet-nodes"))])
+    rows = write_json("rows.json", envelope([row, full, hub]))
+    _, document, _ = readiness(capsys, "--input", str(rows), "--cluster", "aks-full",
+                               "--target", "apiserver-vnet-integration")
+    create = plan_of(document, "aks-full")["address_plan"]["create"]
+    assert "az network vnet peering sync -g rg-net --vnet-name vnet-hub -n hub-to-full" in create["commands"]
+    assert not overlaps_any(create["cidr"], ["10.71.0.0/24"])
+
+
+def test_incomplete_coverage_makes_a_plan_unknown_never_go(capsys, write_json, tmp_path):
+    rows = [kubenet_cluster(), *network()]
+    page = write_json("page1.json", envelope(rows, skip_token="c2tpcA==", total_records=len(rows) + 5))
+    code, document, _ = readiness(capsys, "--input", str(page), "--kube-input", kube_file(tmp_path),
+                                  "--cluster", "aks-move", "--target", "overlay")
+    plan = plan_of(document, "aks-move")
+    assert code == 1 and plan["verdict"] == "unknown"
+    assert any("truncated" in problem for problem in plan["incomplete"])

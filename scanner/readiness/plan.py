@@ -263,6 +263,13 @@ class Planner:
             commands += _nsg_rules(group, name, sources, candidate.get("prefix"))
         return {"cidr": candidate.get("prefix"), "subnet": candidate["id"], "fix": missing, "commands": commands}
 
+    def peering_back(self, remote_id: str | None, vnet_id: str) -> str | None:
+        """The name of the remote VNet's peering that points at this VNet, where the remote row is in the input."""
+        row = next((r for r in self.data.snapshot.rows if armid.key(r["id"]) == armid.key(remote_id)), None)
+        peerings = ((row or {}).get("properties") or {}).get("virtualNetworkPeerings") or []
+        return next((p.get("name") for p in peerings if armid.key(((p.get("properties") or {}).get(
+            "remoteVirtualNetwork") or {}).get("id")) == armid.key(vnet_id)), None)
+
     def new_subnet(self, view: dict) -> dict:
         vnet = view["vnet"]
         in_vnet = [c for c in self.data.views if (c.get("vnet") or {}).get("id", "").lower() == vnet["id"].lower()]
@@ -270,7 +277,6 @@ class Planner:
         taken += [c for v in in_vnet for c in v["serviceCidrs"] + v["podCidrs"]]
         taken += [v["dnsServiceIP"] for v in in_vnet if v.get("dnsServiceIP")]
         free = addresses.free_slash28(vnet.get("addressPrefixes") or [], taken)
-        nsg = next((s["nsg"] for s in view["nodeSubnets"] if s.get("nsg")), None)
         sources = [p for s in view["clusterSubnets"] for p in s["prefixes"]]
         principal = view["controlPlaneIdentity"].get("principalId") or "<object id of the cluster identity>"
         if free.get("cidr"):
@@ -284,17 +290,17 @@ class Planner:
             avoid += [c for v in self.data.views for c in v["podCidrs"] + v["serviceCidrs"]]
             extension = addresses.extension_slash28(avoid)
             cidr = extension.get("cidr")
-            remotes = [{"resource_group": armid.resource_group_of(p["remoteId"] or ""),
-                        "vnet": p["remoteName"], "name": None} for p in connected.get("peerings") or []]
+            remotes = [{"resource_group": armid.resource_group_of(p["remoteId"] or ""), "vnet": p["remoteName"],
+                        "name": self.peering_back(p["remoteId"], vnet["id"])} for p in connected.get("peerings") or []]
             commands = addresses.vnet_extend_commands(vnet["resourceGroup"], vnet["name"],
                                                       vnet.get("addressPrefixes") or [], cidr, remotes) if cidr else []
             if cidr:
                 commands.append(addresses.subnet_create_command(vnet["resourceGroup"], vnet["name"],
                                                                 "snet-aks-apiserver", cidr))
             free = {**free, "extension": extension}
-        if cidr and nsg:
-            commands += _nsg_rules(nsg["resourceGroup"], nsg["name"], sources, cidr)
         if cidr:
+            # A new subnet has no NSG; one associated later needs these allows (APISRV-006/007).
+            commands += _nsg_rules("<nsg-resource-group>", "<nsg-of-snet-aks-apiserver>", sources, cidr)
             subnet_id = f"{vnet['id']}/subnets/snet-aks-apiserver"
             commands.append(f"az role assignment create --assignee-object-id {principal} --assignee-principal-type "
                             f"ServicePrincipal --role \"Network Contributor\" --scope {subnet_id}")
