@@ -34,7 +34,7 @@ def add_parser(commands) -> None:
     readiness.add_argument("--config", type=Path, metavar="FILE")
     readiness.add_argument("--rules", action="append", type=Path, default=[], metavar="DIR")
     readiness.add_argument("--suppressions", type=Path, metavar="FILE")
-    readiness.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    readiness.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     readiness.add_argument("--output", type=Path, metavar="FILE")
 
 
@@ -90,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     elif args.format == "markdown":
         text = render_markdown(document)
+    elif args.format == "html":
+        from scanner.readiness.html import render_html
+
+        text = render_html(document)
     else:
         text = render_text(document)
     if args.output:
