@@ -109,12 +109,9 @@ class Planner:
     # --- what the target judges ------------------------------------------------------------------
 
     def judged(self, rule_id: str) -> bool:
+        """The target's profile, and LB-001: a Basic load balancer blocks every update (DESIGN.md)."""
         rule = self.rules.get(rule_id)
-        if rule is None:
-            return False
-        if self.target == OVERLAY:
-            return rule.profile == PROFILE[OVERLAY] or rule_id == "LB-001"
-        return rule.profile == PROFILE[APISERVER] or rule_id == "LB-001"
+        return rule is not None and (rule.profile == PROFILE[self.target] or rule_id == "LB-001")
 
     def not_applicable(self, view: dict) -> str | None:
         if self.target == OVERLAY:
