@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reports.build import SEVERITIES
 from scanner.engine.baseline import BUCKETS, Comparison, compare
-from scanner.errors import InputError
+from scanner.output import emit
 from scanner.report_cli import read_report
 
 TITLES = {"new": "New", "resolved": "Resolved", "still_failing": "Still failing", "now_suppressed": "Now suppressed",
@@ -88,13 +88,7 @@ def run(args: argparse.Namespace) -> int:
         text = render_markdown(old, new, comparison)
     else:
         text = render_text(old, new, comparison)
-    if args.output:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from exc
-    else:
-        print(text, end="")
+    emit(text, args.output)
     if args.fail_on_new:
         rank = SEVERITIES.index
         tripped = [e for e in comparison.buckets["new"]

@@ -20,6 +20,7 @@ from scanner.engine import suppress
 from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import load_pack
 from scanner.errors import InputError
+from scanner.output import emit
 from scanner.readiness import plan as planning
 from scanner.readiness.render import render_markdown, render_text
 
@@ -96,12 +97,6 @@ def run(args: argparse.Namespace) -> int:
         text = render_html(document)
     else:
         text = render_text(document)
-    if args.output:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from exc
-    else:
-        print(text, end="")
+    emit(text, args.output)
     blocked = any(p["verdict"] in ("no-go", "unknown") for p in document["plans"])
     return 1 if blocked else 0
