@@ -1,6 +1,7 @@
 """Write a report set: every file staged in a temporary folder inside the output folder, then moved in.
 
-`report.json` is always written and moved in last, so a reader that sees it sees a complete set;
+`report.json` is always written and moved in last (an old one is removed before the first file moves), so a
+reader that sees it sees a complete set; files of formats a run did not write name their own scan;
 every other format is rendered from the JSON just written (read back), never from the scanner's
 objects, so no format can show something the JSON does not hold.
 """
@@ -68,6 +69,9 @@ def write_reports(report: dict[str, Any], out_dir: Path, formats: Iterable[str],
             options = {"sarif_base": sarif_base}
             for name in others:
                 _write(staging / FILENAMES[name], [RENDERERS[name](contract, options)])
+        # A reused folder: the old set's report.json goes first, so that while the new files move in (and
+        # if that is interrupted) no report.json claims the files beside it make a whole set.
+        (out_dir / FILENAMES["json"]).unlink(missing_ok=True)
         for name in [*others, "json"]:  # report.json last: its presence means the set is whole
             os.replace(staging / FILENAMES[name], out_dir / FILENAMES[name])
     finally:

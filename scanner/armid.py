@@ -40,6 +40,14 @@ def parent_of(resource_id: str) -> str:
     return "/" + "/".join(parts[:-2]) if len(parts) > 2 else ""
 
 
+def vnet_of_subnet(subnet_id: str | None) -> str | None:
+    """The VNet id a subnet id names (`.../virtualNetworks/v/subnets/s` → `.../virtualNetworks/v`), else None."""
+    parts = segments(subnet_id or "")
+    if len(parts) >= 4 and parts[-2].lower() == "subnets" and parts[-4].lower() == "virtualnetworks":
+        return "/" + "/".join(parts[:-2])
+    return None
+
+
 def resource_group_id(resource_id: str) -> str | None:
     sub, rg = subscription_of(resource_id), resource_group_of(resource_id)
     return f"/subscriptions/{sub}/resourceGroups/{rg}" if sub and rg else None

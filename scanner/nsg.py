@@ -511,6 +511,9 @@ def _precheck(subnet: Any) -> dict | None:
     if not _in_scope(nsg):
         nid = nsg.get("id") if isinstance(nsg, dict) else None
         return _result(subnet, "unknown", f"NSG {nid} is not in the input")
+    if not isinstance(nsg.get("securityRules"), list):
+        return _result(subnet, "unknown", f"the security rules of NSG {nsg.get('id')} are not in the input "
+                                          "(securityRules is missing or not a list)")
     return None
 
 
@@ -626,7 +629,9 @@ def has_custom_deny(subnet: dict | None) -> bool | None:
         return False
     if not _in_scope(nsg):
         return None
-    rules = nsg.get("securityRules") if isinstance(nsg.get("securityRules"), list) else []
+    rules = nsg.get("securityRules")
+    if not isinstance(rules, list):
+        return None
     props = [r.get("properties") if isinstance(r, dict) else None for r in rules]
     access = [
         _lower_choice(p.get("access") if isinstance(p, dict) else None, {"allow", "deny"}) for p in props

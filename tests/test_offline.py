@@ -66,8 +66,6 @@ def test_rows_of_different_files_and_types_are_merged_and_duplicates_read_once(w
         ('{"data": [', "not valid JSON at line 1"),
         ('{"value": []}', "expected a JSON array of Resource Graph rows or an object with a 'data' array"),
         ('{"data": {}}', "'data' is not an array"),
-        ('[{"name": "x", "type": "t"}]', "row 0: missing or non-string 'id' column"),
-        ('[1]', "row 0: expected an object"),
         ('"text"', "expected a JSON array"),
     ],
 )
@@ -78,6 +76,21 @@ def test_a_malformed_input_file_is_an_input_error_naming_the_file(tmp_path, cont
         offline.load([path])
     assert str(path) in str(error.value)
     assert expected in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('[{"name": "x", "type": "t"}]', "row 0: missing or non-string 'id' column; the row was left out"),
+        ('[1]', "row 0: expected an object, got number; the row was left out"),
+    ],
+)
+def test_a_row_that_cannot_be_indexed_is_left_out_and_named_in_coverage(tmp_path, content, expected):
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    snapshot = offline.load([path])
+    assert snapshot.rows == []
+    assert snapshot.errors == [{"source": str(path), "message": expected, "scope": str(path)}]
 
 
 def test_a_missing_input_file_is_an_input_error(tmp_path):

@@ -72,13 +72,15 @@ class GraphCollector:
     """Runs the queries over subscription batches; counts requests, pages, rows, retries, seconds."""
 
     def __init__(self, credential: TokenCredential, settings: ArmSettings, batch_size: int = MAX_BATCH,
-                 clock: Clock = REAL_TIME, on_page: Callable[[str, int], None] | None = None):
+                 clock: Clock = REAL_TIME, on_page: Callable[[str, int], None] | None = None,
+                 budget: Callable[[int], None] | None = None):
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
         self.batch_size = batch_size
         self.retry = CountingRetryPolicy(clock=clock)
         self.pacer = QuotaPacer(clock=clock)
         self.on_page = on_page
+        self.budget = budget  # called with each page body's size in bytes; raises to stop (--memory-limit)
         self.client = ResourceGraphClient(
             credential, base_url=settings.endpoint, cloud_setting=settings.azure_cloud,
             credential_scopes=list(settings.scopes), api_version=API_VERSION,
@@ -91,6 +93,8 @@ class GraphCollector:
             options["$skipToken"] = token
         body = json.dumps({"subscriptions": batch, "query": query.kql, "options": options}, sort_keys=True)
         response = self.client.resources(body.encode("utf-8"), cls=lambda pipeline, _model, _headers: pipeline)
+        if self.budget:
+            self.budget(len(response.http_response.body() or b""))
         return response.http_response.json()
 
     def run(self, query: Query, subscriptions: list[str], scope: str) -> QueryOutcome:

@@ -16,6 +16,7 @@ from azure.core.credentials import TokenCredential
 from scanner.collect.clouds import arm_settings
 from scanner.collect.credentials import check_login, make_credential
 from scanner.collect.graph import GraphCollector, load_queries
+from scanner.collect.memory import MemoryBudget
 from scanner.collect.policies import REAL_TIME, Clock
 from scanner.collect.scope import resolve_scope
 from scanner.collect.snapshot import Snapshot
@@ -51,8 +52,12 @@ def _valid_rows(rows: list, snapshot: Snapshot, query: str) -> list[dict]:
 
 
 def collect(request: LiveRequest, credential: TokenCredential | None = None, batch_size: int = 1000,
-            clock: Clock = REAL_TIME, progress: Progress | None = None) -> Snapshot:
-    """Everything the rule pack reads, for the scope asked, with an honest account of what failed."""
+            clock: Clock = REAL_TIME, progress: Progress | None = None, memory_limit_mb: int | None = None) -> Snapshot:
+    """Everything the rule pack reads, for the scope asked, with an honest account of what failed.
+
+    With `memory_limit_mb`, the pages received are counted as they arrive (× 8, what CPython takes to
+    hold parsed JSON): over the limit is an InputError naming it and the option.
+    """
     settings = arm_settings(request.cloud, request.arm_endpoint, request.arm_audience)
     if credential is None:
         credential = make_credential(request.credential, settings)
@@ -66,7 +71,8 @@ def collect(request: LiveRequest, credential: TokenCredential | None = None, bat
     if progress:
         progress.done(scope.coverage)
     collector = GraphCollector(credential, settings, batch_size=batch_size, clock=clock,
-                               on_page=progress.page if progress else None)
+                               on_page=progress.page if progress else None,
+                               budget=MemoryBudget(memory_limit_mb).add if memory_limit_mb else None)
     failed: set[str] = set()
     seen: set[str] = set()
     for query in load_queries():

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner import armid
 from scanner.collect.snapshot import FORMAT_VERSION, MARKER, Snapshot, from_document
 from scanner.errors import InputError
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
+VNET_TYPE = "microsoft.network/virtualnetworks"
 
 
 @dataclass
@@ -31,6 +34,8 @@ class RowFile:
     result_truncated: bool = False
     total: int | None = None
     snapshot: Snapshot | None = None
+    positions: list[int] = field(default_factory=list)  # each row's number (0-based) in the file
+    faults: list[dict] = field(default_factory=list)  # coverage errors: the rows left out
 
     @property
     def truncated(self) -> bool:
@@ -57,16 +62,57 @@ def _truthy_flag(value: object) -> bool:
     return bool(value)
 
 
-def _check_rows(path: Path, rows: list) -> list[dict]:
+_ARM_TYPE = re.compile(r"^[A-Za-z0-9.-]+(/[A-Za-z0-9.-]+)+$")
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+MAX_FAULTS_NAMED = 50  # per file: a file of a million broken rows must not make a million-line report
+
+
+def short(text: str, limit: int = 160) -> str:
+    """An id or name as a message quotes it: a 10,000-character id is cut, not printed whole."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _row_fault(row: object) -> str | None:
+    """Why the inventory cannot index a row (DESIGN.md "Bad input"), or None when it can."""
+    if not isinstance(row, dict):
+        return f"expected an object, got {_JSON_TYPES.get(type(row), type(row).__name__)}"
+    for column in ("id", "type"):
+        value = row.get(column)
+        if not isinstance(value, str) or not value.strip():
+            return f"missing or non-string '{column}' column"
+    if not _ARM_TYPE.match(row["type"]):
+        return f"'type' {short(row['type'])!r} is not an ARM resource type (namespace/type)"
+    return None
+
+
+def _check_rows(path: Path, rows: list) -> tuple[list[dict], list[int], list[dict]]:
+    """The rows the inventory can index, their row numbers in the file, and a coverage error per other row.
+
+    A row-level fault leaves that row out and names it; every other row is still evaluated. A field of
+    the wrong type (`properties: null`, a string where a list belongs) is not a fault here: the
+    inventory reads it as absent, so the rules that need it give `error`.
+    """
+    good: list[dict] = []
+    positions: list[int] = []
+    faults: list[dict] = []
+    left_out = 0
     for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise InputError(f"{path}: row {index}: expected an object, got {type(row).__name__}")
-        for column in ("id", "type"):
-            if not isinstance(row.get(column), str) or not row[column]:
-                raise InputError(f"{path}: row {index}: missing or non-string '{column}' column")
-        if "properties" in row and row["properties"] is not None and not isinstance(row["properties"], dict):
-            raise InputError(f"{path}: row {index} ({row['id']}): 'properties' is not an object")
-    return rows
+        problem = _row_fault(row)
+        if problem is None:
+            good.append(row)
+            positions.append(index)
+            continue
+        left_out += 1
+        if left_out <= MAX_FAULTS_NAMED:
+            row_id = row.get("id") if isinstance(row, dict) else None
+            named = f" ({short(row_id)})" if isinstance(row_id, str) and row_id.strip() else ""
+            faults.append({"source": str(path), "message": f"row {index}{named}: {problem}; the row was left out",
+                           "scope": str(path)})
+    if left_out > MAX_FAULTS_NAMED:
+        faults.append({"source": str(path), "scope": str(path),
+                       "message": f"{left_out - MAX_FAULTS_NAMED} more rows could not be indexed and were left out"})
+    return good, positions, faults
 
 
 def _read_snapshot(path: Path, digest: str, document: dict) -> RowFile:
@@ -76,14 +122,16 @@ def _read_snapshot(path: Path, digest: str, document: dict) -> RowFile:
     if not isinstance(rows, list) or not isinstance(document.get("kube", {}), dict):
         raise InputError(f"{path}: a snapshot needs a 'rows' array and a 'kube' object")
     snapshot = from_document(document)
-    return RowFile(str(path), digest, "snapshot", _check_rows(path, rows), snapshot=snapshot)
+    good, positions, faults = _check_rows(path, rows)
+    return RowFile(str(path), digest, "snapshot", good, snapshot=snapshot, positions=positions, faults=faults)
 
 
 def read_row_file(path: Path) -> RowFile:
     """Parse one `--input` file: a bare array of rows or an `az graph query` / REST envelope."""
     document, digest = _read_json(path)
     if isinstance(document, list):
-        return RowFile(str(path), digest, "array", _check_rows(path, document))
+        good, positions, faults = _check_rows(path, document)
+        return RowFile(str(path), digest, "array", good, positions=positions, faults=faults)
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected a JSON array of Resource Graph rows or an object with a 'data' array")
     if MARKER in document:
@@ -96,14 +144,17 @@ def read_row_file(path: Path) -> RowFile:
         )
     token = document.get("skip_token") or document.get("$skipToken") or document.get("skipToken")
     total = document.get("total_records", document.get("totalRecords"))
+    good, positions, faults = _check_rows(path, data)
     return RowFile(
         path=str(path),
         sha256=digest,
         shape="envelope",
-        rows=_check_rows(path, data),
+        rows=good,
         next_page=bool(token),
         result_truncated=_truthy_flag(document.get("resultTruncated", False)),
-        total=total if isinstance(total, int) else None,
+        total=total if isinstance(total, int) and not isinstance(total, bool) else None,
+        positions=positions,
+        faults=faults,
     )
 
 
@@ -143,26 +194,61 @@ def _judge_completeness(files: list[RowFile], snapshot: Snapshot) -> None:
             )
 
 
-def _merge_rows(files: list[RowFile], snapshot: Snapshot) -> list[dict]:
-    """Rows of all files, the first of duplicate ids kept (pages may overlap)."""
-    seen: set[str] = set()
-    rows: list[dict] = []
+def _same_body(a: dict, b: dict) -> bool:
+    """Two rows of one id say the same thing (the id's letter case aside)."""
+    return a == b or {**a, "id": None} == {**b, "id": None}
+
+
+def _merge_rows(files: list[RowFile], snapshot: Snapshot) -> list[tuple[dict, str, int]]:
+    """Rows of all files, one per id in any letter case (pages may overlap), each with its file and row number.
+
+    The same body twice is read once; different bodies: the later row is used, in the place of the first,
+    and a coverage warning names both places.
+    """
+    chosen: dict[str, tuple[dict, str, int]] = {}
     duplicates = 0
     for f in files:
-        for row in f.rows:
-            key = row["id"].lower()
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            rows.append(row)
+        for row, index in zip(f.rows, f.positions or range(len(f.rows)), strict=True):
+            key = armid.key(row["id"])
+            previous = chosen.get(key)
+            if previous is not None:
+                if _same_body(previous[0], row):
+                    duplicates += 1
+                    continue
+                snapshot.warnings.append({
+                    "source": f.path, "scope": f.path,
+                    "message": f"row {index}: id {short(row['id'])} is also given, with a different body, at "
+                               f"{previous[1]} row {previous[2]}; the later row ({f.path} row {index}) is used"})
+            chosen[key] = (row, f.path, index)
     if duplicates:
         snapshot.add_warning("inputs", f"{duplicates} duplicate rows (same ARM id) were read once")
-    return rows
+    return list(chosen.values())
 
 
-def read_kube_file(path: Path) -> list[dict]:
-    """Objects of a `kubectl get ... -o json` List; typed lists (ConfigMapList) give their items a kind."""
+def _foreign_subnets(entries: list[tuple[dict, str, int]], snapshot: Snapshot) -> None:
+    """A subnet listed in a VNet row whose id names another VNet belongs to the VNet its id names (the
+    inventory indexes it there): a warning says so, naming the file and row."""
+    for row, path, index in entries:
+        if row["type"].lower() != VNET_TYPE:
+            continue
+        properties = row.get("properties")
+        subnets = properties.get("subnets") if isinstance(properties, dict) else None
+        for subnet in subnets if isinstance(subnets, list) else []:
+            subnet_id = subnet.get("id") if isinstance(subnet, dict) else None
+            owner = armid.vnet_of_subnet(subnet_id) if isinstance(subnet_id, str) else None
+            if owner is None or armid.key(owner) == armid.key(row["id"]):
+                continue
+            snapshot.warnings.append({
+                "source": path, "scope": path,
+                "message": f"row {index}: VNet {short(row['id'])} lists subnet {short(subnet_id)}, whose id names "
+                           f"VNet {short(owner)}: it is read as a subnet of that VNet"})
+
+
+def read_kube_file(path: Path, warnings: list[dict] | None = None) -> list[dict]:
+    """Objects of a `kubectl get ... -o json` List; typed lists (ConfigMapList) give their items a kind.
+
+    An item that is not an object is skipped, with a coverage warning appended to `warnings`.
+    """
     document, _ = _read_json(path)
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         raise InputError(f"{path}: expected a Kubernetes List (kubectl get ... -o json) with an 'items' array")
@@ -173,7 +259,11 @@ def read_kube_file(path: Path) -> list[dict]:
     objects = []
     for index, item in enumerate(document["items"]):
         if not isinstance(item, dict):
-            raise InputError(f"{path}: items[{index}]: expected an object")
+            if warnings is not None:
+                got = _JSON_TYPES.get(type(item), type(item).__name__)
+                warnings.append({"source": str(path), "scope": str(path),
+                                 "message": f"items[{index}]: expected an object, got {got}; the item was skipped"})
+            continue
         kind = item.get("kind") or implied_kind
         metadata = item.get("metadata")
         if not isinstance(kind, str) or not kind:
@@ -226,13 +316,16 @@ def _read_whole(files: list[RowFile], snapshot: Snapshot) -> list[str]:
 def _replay(file: RowFile, kube_inputs: list[str]) -> Snapshot:
     """A snapshot file replays as it was collected; kubectl files may add only what it lacks."""
     snapshot = file.snapshot
+    if file.faults:  # a snapshot we wrote holds only indexable rows; an edited one may not
+        snapshot.rows = file.rows
+        snapshot.errors.extend(file.faults)
     snapshot.inputs = [{"path": file.path, "sha256": file.sha256, "rows": len(file.rows), "shape": "snapshot"}]
     for option in kube_inputs:
         ref, path = parse_kube_option(option)
         cluster_id = resolve_cluster(ref, snapshot.rows)
         if cluster_id in snapshot.kube:
             raise InputError(f"--kube-input {ref}: the snapshot already holds Kubernetes data for this cluster")
-        snapshot.kube[cluster_id] = read_kube_file(path)
+        snapshot.kube[cluster_id] = read_kube_file(path, snapshot.warnings)
     return snapshot
 
 
@@ -246,8 +339,12 @@ def load(inputs: list[Path], kube_inputs: list[str] | None = None, source: str =
                              "with other --input files")
         return _replay(replays[0], kube_inputs or [])
     snapshot = Snapshot(source=source)
+    for f in files:
+        snapshot.errors.extend(f.faults)
     _judge_completeness(files, snapshot)
-    snapshot.rows = _merge_rows(files, snapshot)
+    entries = _merge_rows(files, snapshot)
+    _foreign_subnets(entries, snapshot)
+    snapshot.rows = [row for row, _, _ in entries]
     snapshot.subscriptions = _read_whole(files, snapshot)
     snapshot.inputs = [
         {"path": f.path, "sha256": f.sha256, "rows": len(f.rows), "shape": f.shape} for f in files
@@ -255,5 +352,5 @@ def load(inputs: list[Path], kube_inputs: list[str] | None = None, source: str =
     for option in kube_inputs or []:
         ref, path = parse_kube_option(option)
         cluster_id = resolve_cluster(ref, snapshot.rows)
-        snapshot.kube.setdefault(cluster_id, []).extend(read_kube_file(path))
+        snapshot.kube.setdefault(cluster_id, []).extend(read_kube_file(path, snapshot.warnings))
     return snapshot

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scanner.collect import live, offline
+from scanner.collect import live, memory, offline
 from scanner.collect.credentials import KINDS
 from scanner.collect.kube import collect_kube
 from scanner.collect.snapshot import Snapshot, write_snapshot
@@ -33,6 +33,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="audit the embedded demo tenant")
     source.add_argument("--save-snapshot", type=Path, metavar="FILE",
                         help="write what was collected (rows, Kubernetes objects, coverage) for replay with --input")
+    source.add_argument("--memory-limit", type=memory.positive_mb, metavar="MB",
+                        help="refuse input that would need more memory than this to parse (default: three quarters "
+                             "of the memory available, the cgroup limit where one is set)")
     live_group = scan.add_argument_group("live scope")
     live_group.add_argument("--subscription", action="append", default=[], metavar="ID")
     live_group.add_argument("--management-group", action="append", default=[], metavar="ID")
@@ -86,11 +89,17 @@ def _progress() -> _TerminalProgress | None:
     return _TerminalProgress()
 
 
+def _memory_limit(args: argparse.Namespace) -> int | None:
+    return getattr(args, "memory_limit", None) or memory.default_limit_mb()
+
+
 def _from_files(args: argparse.Namespace) -> Snapshot:
     inputs, kube_inputs, source = list(args.input), list(args.kube_input), "offline"
     if args.demo:
         demo_files, demo_kube = demo_inputs()
         inputs, kube_inputs, source = demo_files, demo_kube + kube_inputs, "demo"
+    kube_files = [Path(option.partition("=")[2]) for option in kube_inputs if option.partition("=")[2]]
+    memory.check_files([*map(Path, inputs), *kube_files], _memory_limit(args))
     snapshot = offline.load(inputs, kube_inputs, source=source)
     if snapshot.inputs and snapshot.inputs[0]["shape"] == "snapshot":
         if args.cloud and args.cloud != snapshot.cloud:
@@ -109,11 +118,11 @@ def _live(args: argparse.Namespace) -> Snapshot:
     request = live.LiveRequest(subscriptions=args.subscription, management_groups=args.management_group,
                                cloud=args.cloud or "AzureCloud", arm_endpoint=args.arm_endpoint,
                                arm_audience=args.arm_audience, credential=args.credential or "default")
-    snapshot = live.collect(request, progress=_progress())
+    snapshot = live.collect(request, progress=_progress(), memory_limit_mb=_memory_limit(args))
     for option in args.kube_input:
         ref, path = offline.parse_kube_option(option)
         cluster_id = offline.resolve_cluster(ref, snapshot.rows)
-        snapshot.kube.setdefault(cluster_id, []).extend(offline.read_kube_file(path))
+        snapshot.kube.setdefault(cluster_id, []).extend(offline.read_kube_file(path, snapshot.warnings))
     return snapshot
 
 

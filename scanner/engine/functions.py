@@ -249,10 +249,18 @@ class RuleFunctions(functions.Functions):
 
     @functions.signature({"types": ["string"]}, ANY)
     def _func_matches(self, pattern, value):
-        """RE2 search; null when the value is not a string (case-insensitivity: write `(?i)`)."""
+        """RE2 search; null when the value is not a string (case-insensitivity: write `(?i)`).
+
+        A literal pattern was compiled at load; one that comes from the data or a parameter and that RE2
+        refuses is null too (cannot tell → error), never a crash.
+        """
         if not isinstance(value, str):
             return None
-        return compile_pattern(pattern).search(value) is not None
+        try:
+            compiled = compile_pattern(pattern)
+        except re2.error:
+            return None
+        return compiled.search(value) is not None
 
     @functions.signature({"types": ["array"]})
     def _func_any_of(self, values):

@@ -91,13 +91,25 @@ class Indexes:
 
 
 def _index_vnet(idx: Indexes, row: dict) -> None:
+    """A VNet's subnets, each under the VNet its own id names (DESIGN.md "Bad input": a subnet listed in
+    another VNet's row belongs to the VNet its id names; the VNet's own listing wins over another's)."""
+    row_key = armid.key(row["id"])
     for subnet in as_list(props(row).get("subnets")):
         if not isinstance(subnet, dict):
             continue
         subnet_id = text(subnet.get("id")) or f"{row['id']}/subnets/{subnet.get('name', '')}"
         key = armid.key(subnet_id)
-        idx.subnets[key] = (subnet, row)
-        idx.vnet_subnets[armid.key(row["id"])].append(key)
+        owner = armid.vnet_of_subnet(subnet_id)
+        owner_key = armid.key(owner) if owner else row_key
+        known = key in idx.subnets
+        if owner_key != row_key:
+            if known:
+                continue
+            idx.subnets[key] = (subnet, idx.by_id.get(owner_key))  # None: the VNet it names is not in the input
+        else:
+            idx.subnets[key] = (subnet, row)
+        if not known:
+            idx.vnet_subnets[owner_key].append(key)
         table = ref_id(props(subnet).get("routeTable"))
         if table:
             idx.route_table_subnets[armid.key(table)].add(key)

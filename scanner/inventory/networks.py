@@ -137,7 +137,8 @@ class NetworkViews:
         if key not in self._nsgs:
             view = self.ref(nsg_id, NSG)
             p = props(self.idx.by_id.get(key)) if view["inScope"] else {}
-            view["securityRules"] = as_list(p.get("securityRules"))
+            rules = p.get("securityRules")
+            view["securityRules"] = rules if isinstance(rules, list) else None  # None: missing or not a list
             view["defaultSecurityRules"] = as_list(p.get("defaultSecurityRules")) or None
             self._nsgs[key] = view
         return self._nsgs[key]

@@ -112,7 +112,9 @@ class ClusterViews:
             "properties": p,
             "nodeResourceGroup": node_group,
             "kubernetesVersion": text(p.get("currentKubernetesVersion")) or text(p.get("kubernetesVersion")),
-            "pools": pool_views,
+            # None when agentPoolProfiles is missing or not a list: no pool is known (every cluster has one), so
+            # the rules that add up pools give error instead of summing nothing
+            "pools": pool_views if isinstance(p.get("agentPoolProfiles"), list) else None,
             "scale": {
                 "maxNodes": _sum([pv["maxNodes"] for pv in pool_views]),
                 "reachableNodes": _sum([pv["reachableNodes"] for pv in pool_views]),
