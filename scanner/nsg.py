@@ -517,14 +517,26 @@ def _precheck(subnet: Any) -> dict | None:
     return None
 
 
+# Parsed rules per (NSG view, VirtualNetwork tag): every flow asked of one NSG reuses them. An entry
+# keeps its NSG view alive, so the id in its key is never reused while cached; `clear_parsed` empties it.
+_PARSED: dict[tuple[int, AddressSet], tuple[dict, list[Rule], bool]] = {}
+
+
+def clear_parsed() -> None:
+    _PARSED.clear()
+
+
 def _rules_of(subnet: dict, direction: str, vnet: AddressSet) -> tuple[list[Rule], bool]:
     """The NSG's rules for one direction; an unreadable direction counts for both."""
     nsg = subnet["nsg"]
-    custom = nsg.get("securityRules") if isinstance(nsg.get("securityRules"), list) else []
-    defaults = nsg.get("defaultSecurityRules")
-    assumed = not (isinstance(defaults, list) and defaults)
-    raw = custom + (default_security_rules() if assumed else defaults)
-    rules = [_read_rule(r, i, vnet) for i, r in enumerate(raw)]
+    entry = _PARSED.get((id(nsg), vnet))
+    if entry is None or entry[0] is not nsg:
+        custom = nsg.get("securityRules") if isinstance(nsg.get("securityRules"), list) else []
+        defaults = nsg.get("defaultSecurityRules")
+        assumed = not (isinstance(defaults, list) and defaults)
+        raw = custom + (default_security_rules() if assumed else defaults)
+        entry = _PARSED[(id(nsg), vnet)] = (nsg, [_read_rule(r, i, vnet) for i, r in enumerate(raw)], assumed)
+    _, rules, assumed = entry
     return [r for r in rules if r.direction in (direction, None)], assumed
 
 

@@ -42,6 +42,7 @@ class DecisionCache:
 
     def clear(self) -> None:
         self.entries.clear()
+        nsg.clear_parsed()
 
     def decide(self, subnet, direction, source, destination, protocol, ports) -> dict:
         group = subnet.get("nsg") if isinstance(subnet, dict) else None
