@@ -461,3 +461,18 @@ def test_readiness_over_a_broken_field_gives_a_plan_not_a_crash(capsys, write_js
         assert code in (0, 1) and "Traceback" not in captured.err, captured.err
         plans = {plan["resource_id"]: plan["verdict"] for plan in json.loads(captured.out)["plans"]}
         assert set(plans) == {rows[GOOD]["id"], rows[BAD]["id"]}
+
+
+STRUCTURAL = ["cluster properties null", "cluster without properties", "cluster properties a string",
+              "agentPoolProfiles a string", "networkProfile a list"]
+
+
+@pytest.mark.parametrize("case", STRUCTURAL)
+def test_a_wrong_typed_cluster_structure_turns_answers_into_error_never_into_pass_or_not_applicable(
+        run_scan, write_json, clean, case):
+    rows = tenant()
+    BROKEN[case][0](rows)
+    got = statuses(scan_rows(run_scan, write_json, rows), "aks-bad")
+    before = statuses(clean, "aks-bad")
+    changed = {rule: status for rule, status in got.items() if status != before.get(rule)}
+    assert changed and not {"pass", "not_applicable"} & set(changed.values())

@@ -82,6 +82,10 @@ def evaluate_rule(rule: Rule, view: dict, params: dict | None = None) -> Finding
 
     for expression, reason in rule.when:
         if not _truthy(expression.search(context, options=OPTIONS)):
+            if view.get("unreadable"):
+                unreadable = ", ".join(view["unreadable"])
+                return finding("error", f"Cannot tell whether the rule applies: {unreadable} cannot be read.",
+                               {"missing": f"{unreadable} (wrong type)"}, MISSING_DATA_REMEDIATION)
             return finding("not_applicable", f"Not applicable: {reason}.", {"reason": reason})
     for expression, missing in rule.requires:
         if not _truthy(expression.search(context, options=OPTIONS)):

@@ -156,4 +156,14 @@ class ClusterViews:
             "controlPlaneIdentity": identity.control_plane(self.idx, row, self.sp_object_ids),
             "missing": list({(m["kind"], armid.key(m["id"])): m for m in missing}.values()),
             "kube": kube_view(self.kube.get(armid.key(row["id"]))),
+            "unreadable": _unreadable(row, p),
         }
+
+
+def _unreadable(row: dict, p: dict) -> list[str]:
+    """The cluster's structural fields that are there but of the wrong type: with them, a rule whose `when`
+    is false cannot tell that it does not apply (the engine gives error, not not_applicable)."""
+    if not isinstance(row.get("properties"), dict):
+        return ["properties"]
+    return [f"properties.{name}" for name, kind in (("networkProfile", dict), ("agentPoolProfiles", list))
+            if p.get(name) is not None and not isinstance(p[name], kind)]
